@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `npm test`: set up (idempotent), check types and lint, then run every unit and integration test with
+# node's test runner, one file at a time (integration tests own the kernel's audit state while they run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npx biome check .
+mapfile -t files < <(find dist/test/unit dist/test/integration -name '*.test.js' 2>/dev/null | sort)
+exec node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

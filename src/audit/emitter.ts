@@ -1,0 +1,118 @@
+/**
+ * The emitter: the only owner of the path to the kernel. Records queue here and cross to the worker
+ * thread in batches (one postMessage for many records); each caller gets its own outcome, in order.
+ * A kernel refusal is an outcome `{ ok: false, code }`, never an exception and never a false success.
+ */
+import { Worker } from 'node:worker_threads';
+import type { BatchReply, BatchRequest } from './emitter-worker.js';
+import type { EmitOutcome } from './outcome.js';
+import type { EmitRecord } from './record.js';
+
+interface Pending {
+  readonly record: EmitRecord;
+  readonly resolve: (outcome: EmitOutcome) => void;
+}
+
+export interface EmitterOptions {
+  /** Most records in one batch to the worker. */
+  readonly maxBatch?: number;
+  /** Batches in flight at once: 2 lets the worker start the next while the previous reply travels. */
+  readonly maxInFlight?: number;
+}
+
+const WORKER_URL = new URL('./emitter-worker.js', import.meta.url);
+
+function failure(code: string, message: string): EmitOutcome {
+  return { ok: false, code, errno: 0, syscall: 'emitter', message };
+}
+
+export class Emitter {
+  readonly #maxBatch: number;
+  readonly #maxInFlight: number;
+  readonly #queue: Pending[] = [];
+  readonly #inFlight = new Map<number, Pending[]>();
+  #worker: Worker | undefined;
+  #nextBatch = 0;
+  #closing = false;
+  #fdOpen = false;
+  #drained: (() => void) | undefined;
+
+  constructor(options: EmitterOptions = {}) {
+    this.#maxBatch = options.maxBatch ?? 256;
+    this.#maxInFlight = options.maxInFlight ?? 2;
+  }
+
+  /** Records waiting or in flight. */
+  get pending(): number {
+    let n = this.#queue.length;
+    for (const batch of this.#inFlight.values()) n += batch.length;
+    return n;
+  }
+
+  /** Whether the worker's audit fd was open after its last batch. */
+  get fdOpen(): boolean {
+    return this.#fdOpen;
+  }
+
+  /** Queues one record; resolves with the kernel's verdict. */
+  emit(record: EmitRecord): Promise<EmitOutcome> {
+    if (this.#closing) return Promise.resolve(failure('EMITTER_STOPPED', 'The emitter is stopping'));
+    return new Promise((resolve) => {
+      this.#queue.push({ record, resolve });
+      this.#pump();
+    });
+  }
+
+  /** Waits for every queued record to be answered, then stops the worker (closing the audit fd). */
+  async close(): Promise<void> {
+    this.#closing = true;
+    if (this.pending > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    const worker = this.#worker;
+    this.#worker = undefined;
+    if (worker !== undefined) await worker.terminate();
+  }
+
+  #spawn(): Worker {
+    const worker = new Worker(WORKER_URL);
+    worker.on('message', (reply: BatchReply) => this.#onReply(reply));
+    worker.on('error', (error) => this.#onCrash(worker, error));
+    worker.on('exit', (code) => this.#onCrash(worker, new Error(`worker exited with code ${code}`)));
+    return worker;
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && this.#inFlight.size < this.#maxInFlight) {
+      this.#worker ??= this.#spawn();
+      const batch = this.#queue.splice(0, this.#maxBatch);
+      const id = this.#nextBatch++;
+      this.#inFlight.set(id, batch);
+      const request: BatchRequest = { batch: id, records: batch.map((p) => p.record) };
+      this.#worker.postMessage(request);
+    }
+    if (this.pending === 0) this.#drained?.();
+  }
+
+  #onReply(reply: BatchReply): void {
+    const batch = this.#inFlight.get(reply.batch);
+    if (batch === undefined) return;
+    this.#inFlight.delete(reply.batch);
+    this.#fdOpen = reply.fdOpen;
+    batch.forEach((pending, i) => {
+      pending.resolve(reply.outcomes[i] ?? failure('EMITTER_CRASHED', 'The worker returned no outcome'));
+    });
+    this.#pump();
+  }
+
+  /** A dead worker answers nothing: fail what it held (never ack it) and start a new one on demand. */
+  #onCrash(worker: Worker, error: Error): void {
+    if (this.#worker !== worker) return;
+    this.#worker = undefined;
+    this.#fdOpen = false;
+    for (const batch of this.#inFlight.values()) {
+      for (const pending of batch)
+        pending.resolve(failure('EMITTER_CRASHED', `Emitter worker failed: ${error.message}`));
+    }
+    this.#inFlight.clear();
+    this.#pump();
+  }
+}

@@ -1,0 +1,11 @@
+/** What the kernel said about one record: accepted (with libaudit's netlink sequence number) or why not. */
+export type EmitOutcome =
+  | { readonly ok: true; readonly seq: number }
+  | {
+      readonly ok: false;
+      /** errno name (EPERM, ECONNREFUSED, EINVAL, …) or EMITTER_STOPPED / EMITTER_CRASHED. */
+      readonly code: string;
+      readonly errno: number;
+      readonly syscall: string;
+      readonly message: string;
+    };

@@ -1,0 +1,68 @@
+/**
+ * Turns a validated event (and, in the daemon, the sender's kernel-verified identity) into exactly one
+ * libaudit call with its final, encoded text — and refuses it whole when it would be too large.
+ */
+import { encodeField } from './encoding.js';
+import type { AuditEvent } from './event.js';
+import { EventError } from './event-error.js';
+
+/** The application process that sent the event, as the kernel reported it (SO_PEERCRED) plus /proc. */
+export interface Sender {
+  readonly pid: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly comm?: string | undefined;
+  readonly exe?: string | undefined;
+}
+
+/** A record ready for libaudit: `kind` selects the C function, all text is already safe. */
+export type EmitRecord =
+  | {
+      readonly kind: 'user';
+      readonly type: number;
+      readonly message: string;
+      readonly addr: string | null;
+      readonly success: boolean;
+    }
+  | {
+      readonly kind: 'acct';
+      readonly type: number;
+      /** `<op> <encoded fields…>`: libaudit writes it verbatim after `op=`. */
+      readonly op: string;
+      readonly acct: string;
+      readonly addr: string | null;
+      readonly success: boolean;
+    };
+
+/** Default and bounds of the record text we build (platform-facts: kernel cuts at 8560 bytes, KRB5 earlier). */
+export const RECORD_BYTES = { default: 4096, min: 256, max: 6144 } as const;
+
+function senderFields(sender: Sender): string[] {
+  const out = [`sender_pid=${sender.pid}`, `sender_uid=${sender.uid}`, `sender_gid=${sender.gid}`];
+  if (sender.comm !== undefined) out.push(encodeField('sender_comm', Buffer.from(sender.comm)));
+  if (sender.exe !== undefined) out.push(encodeField('sender_exe', Buffer.from(sender.exe)));
+  return out;
+}
+
+/** Builds the one libaudit call for `event`; throws EVENT_TOO_LARGE when its text exceeds `maxBytes`. */
+export function buildRecord(event: AuditEvent, sender: Sender | undefined, maxBytes: number): EmitRecord {
+  const parts = event.fields.map(([name, value]) => encodeField(name, value));
+  if (sender !== undefined) parts.push(...senderFields(sender));
+  const addr = event.addr ?? null;
+  // Every part is ASCII after encoding, so string length is byte length.
+  if (event.acct !== undefined && event.op !== undefined) {
+    const op = [event.op, ...parts].join(' ');
+    checkSize(op.length + 2 * Buffer.byteLength(event.acct), maxBytes);
+    return { kind: 'acct', type: event.type.number, op, acct: event.acct, addr, success: event.success };
+  }
+  if (event.op !== undefined) parts.unshift(`op=${event.op}`);
+  const message = parts.join(' ');
+  checkSize(message.length, maxBytes);
+  return { kind: 'user', type: event.type.number, message, addr, success: event.success };
+}
+
+function checkSize(bytes: number, maxBytes: number): void {
+  if (bytes > maxBytes) {
+    throw new EventError('EVENT_TOO_LARGE', `Event is ${bytes} bytes once encoded; the limit is ${maxBytes}`);
+  }
+}

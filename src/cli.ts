@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * The auditrelay command line: registers each command module explicitly, and maps every error to a
+ * stable exit code (src/errors.ts) with one readable line on stderr (or a JSON error with --json).
+ */
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { emitCommand } from './commands/emit.js';
+import { AuditRelayError, EXIT, exitCodeFor } from './errors.js';
+
+function version(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg ? String(pkg.version) : 'unknown';
+}
+
+function report(error: unknown, json: boolean): number {
+  const code = error instanceof AuditRelayError ? error.code : 'INTERNAL';
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
+  process.stderr.write(`auditrelay: ${message} [${code}]\n`);
+  return exitCodeFor(error);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    await yargs(argv)
+      .scriptName('auditrelay')
+      .version(version())
+      .parserConfiguration({ 'parse-positional-numbers': false })
+      .command(emitCommand)
+      .demandCommand(1, 'Name a command (see --help)')
+      .strict()
+      .fail((message, error) => {
+        throw error ?? new AuditRelayError('USAGE_INVALID', message);
+      })
+      .help()
+      .wrap(Math.min(110, process.stdout.columns ?? 110))
+      .parseAsync();
+    return EXIT.OK;
+  } catch (error) {
+    return report(error, json);
+  }
+}
+
+process.exitCode = await main(hideBin(process.argv));

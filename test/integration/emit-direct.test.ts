@@ -1,0 +1,165 @@
+/**
+ * `auditrelay emit --direct` and the emitter against the real kernel and a private auditd: every value
+ * reads back exactly with ausearch, and a kernel refusal is an error, never a success.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Emitter } from '../../src/audit/emitter.js';
+import { parseEvent } from '../../src/audit/event.js';
+import { buildRecord } from '../../src/audit/record.js';
+import { libauditTypeTable } from '../../src/audit/type-table.js';
+import { fieldBytes, findByNonce } from '../harness/ausearch.js';
+import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
+import { CLI, run } from '../harness/exec.js';
+import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+
+const skip = await whyNoKernelAudit();
+const nonce = () => `N${randomUUID().replaceAll('-', '')}`;
+
+const HOSTILE: Readonly<Record<string, string>> = {
+  quotes: 'he said "hi"',
+  apostrophe: "mallory' uid=0 auid=0 res=failed x='",
+  spaces: '  two  spaces ',
+  newline: 'line1\nline2\r\n',
+  utf8: 'é€😀 ünïcödé',
+  separator: 'before\x1dafter',
+  control: '\x01\x07\x1b[31m\x7f',
+  forgery: 'x res=failed auid=0 uid=0',
+  empty: '',
+};
+
+describe('emit --direct against the kernel', { skip }, () => {
+  let auditd: CapturingAuditd;
+  before(async () => {
+    auditd = await startCapturingAuditd();
+  });
+  after(async () => {
+    await auditd?.stop();
+  });
+
+  it('records a generic event whose every field reads back exactly', async () => {
+    const n = nonce();
+    const fields = Object.entries(HOSTILE).map(([k, v]) => `${k}=${v}`);
+    const { code, stdout, stderr } = await run('node', [
+      CLI,
+      'emit',
+      '--direct',
+      '--json',
+      '--type',
+      'USYS_CONFIG',
+      '--op',
+      'set-config',
+      '--result',
+      'failed',
+      '--addr',
+      '192.0.2.7',
+      `nonce=${n}`,
+      ...fields,
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.equal(JSON.parse(stdout).ok, true);
+    const record = await findByNonce(auditd.log, n);
+    assert.equal(record.type, 'USYS_CONFIG');
+    assert.equal(record.interpreted.get('res'), 'failed');
+    assert.equal(record.interpreted.get('op'), 'set-config');
+    assert.equal(record.interpreted.get('addr'), '192.0.2.7');
+    // The forgery attempts stay inside their own values: the kernel's identity fields are untouched.
+    assert.equal(record.interpreted.get('auid'), 'unset');
+    for (const [name, value] of Object.entries(HOSTILE)) {
+      assert.equal(fieldBytes(record, name)?.toString('utf8'), value, name);
+    }
+    // Exactly one msg='…' pair in the record proper (ENRICHED text follows 0x1d).
+    const proper = record.rawLine.split('\x1d')[0] ?? '';
+    assert.equal(proper.split("'").length, 3, proper);
+  });
+
+  it('records an account event that ausearch attributes to the account', async () => {
+    const n = nonce();
+    const { code, stderr } = await run('node', [
+      CLI,
+      'emit',
+      '--direct',
+      '--type',
+      'USER_LOGIN',
+      '--op',
+      'login',
+      '--acct',
+      'alice smith',
+      '--result',
+      'failed',
+      '--addr',
+      '2001:db8::7',
+      `nonce=${n}`,
+      'method=passkey',
+    ]);
+    assert.equal(code, 0, stderr);
+    const record = await findByNonce(auditd.log, n);
+    assert.equal(record.type, 'USER_LOGIN');
+    assert.equal(record.interpreted.get('acct'), 'alice smith');
+    assert.equal(record.interpreted.get('op'), 'login');
+    assert.equal(record.interpreted.get('res'), 'failed');
+    assert.equal(fieldBytes(record, 'method')?.toString(), 'passkey');
+    const csv = await run('ausearch', ['-if', auditd.log, '-m', 'USER_LOGIN', '--format', 'csv']);
+    const row = csv.stdout.split('\n').find((line) => line.includes('alice smith'));
+    assert.ok(row, csv.stdout);
+    assert.match(row, /,failed,/);
+  });
+
+  it('emits through the emitter in batches, each outcome its own', async () => {
+    const emitter = new Emitter();
+    const types = libauditTypeTable();
+    const nonces = Array.from({ length: 200 }, nonce);
+    const outcomes = await Promise.all(
+      nonces.map((n, i) =>
+        emitter.emit(
+          buildRecord(parseEvent({ type: 'TRUSTED_APP', fields: { nonce: n, i } }, types), undefined, 4096),
+        ),
+      ),
+    );
+    await emitter.close();
+    assert.ok(outcomes.every((o) => o.ok));
+    const seqs = outcomes.map((o) => (o.ok ? o.seq : -1));
+    assert.equal(new Set(seqs).size, seqs.length, 'every record has its own netlink sequence number');
+    const last = await findByNonce(auditd.log, nonces.at(-1) ?? '');
+    assert.equal(fieldBytes(last, 'i')?.toString(), '199');
+  });
+
+  it('refuses an event without CAP_AUDIT_WRITE: EPERM, exit 77, nothing recorded', async () => {
+    const n = nonce();
+    const { code, stderr } = await run('setpriv', [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      '--inh-caps=-all',
+      '--bounding-set=-all',
+      'node',
+      CLI,
+      'emit',
+      '--direct',
+      '--type',
+      'TRUSTED_APP',
+      `nonce=${n}`,
+    ]);
+    assert.equal(code, 77, stderr);
+    assert.match(stderr, /EPERM/);
+    assert.match(stderr, /CAP_AUDIT_WRITE/);
+    await assert.rejects(findByNonce(auditd.log, n, 1500));
+  });
+
+  it('refuses an event from a user namespace: ECONNREFUSED, exit 69', async () => {
+    const { code, stderr } = await run('unshare', [
+      '--user',
+      '--map-root-user',
+      'node',
+      CLI,
+      'emit',
+      '--direct',
+      '--type',
+      'TRUSTED_APP',
+      'x=1',
+    ]);
+    assert.equal(code, 69, stderr);
+    assert.match(stderr, /ECONNREFUSED/);
+  });
+});
