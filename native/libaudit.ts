@@ -115,16 +115,17 @@ export interface UserMessage {
   readonly success: boolean;
 }
 
+// The audit_log_* functions set errno = 0 themselves before sending (lib/audit_logging.c), so unlike
+// audit_open they need no clearErrno() first: this is the hot path, one native call per record.
+
 /** audit_log_user_message(); returns the netlink sequence number, throws SyscallError on rc <= 0. */
 export function logUserMessage(fd: number, m: UserMessage): number {
-  clearErrno();
   const rc = bindings().audit_log_user_message(fd, m.type, m.message, null, m.addr, '', m.success ? 1 : 0);
   return check('audit_log_user_message', rc);
 }
 
 /** audit_log_user_comm_message(): like logUserMessage plus `comm=` (libaudit encodes it). */
 export function logUserCommMessage(fd: number, m: UserMessage & { readonly comm: string }): number {
-  clearErrno();
   const b = bindings();
   const rc = b.audit_log_user_comm_message(
     fd,
@@ -152,7 +153,6 @@ export interface AcctMessage {
 
 /** audit_log_acct_message() with the account logged by name; throws SyscallError on rc <= 0. */
 export function logAcctMessage(fd: number, m: AcctMessage): number {
-  clearErrno();
   const b = bindings();
   const rc = b.audit_log_acct_message(
     fd,

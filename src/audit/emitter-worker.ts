@@ -16,9 +16,12 @@ export interface BatchRequest {
   readonly records: readonly EmitRecord[];
 }
 
+/** A failed record's outcome; an accepted record travels back as its bare sequence number (cheaper to clone). */
+export type WireOutcome = number | Exclude<EmitOutcome, { ok: true }>;
+
 export interface BatchReply {
   readonly batch: number;
-  readonly outcomes: readonly EmitOutcome[];
+  readonly outcomes: readonly WireOutcome[];
   readonly fdOpen: boolean;
 }
 
@@ -54,9 +57,9 @@ function send(record: EmitRecord): number {
   return logUserMessage(handle, record);
 }
 
-function emitOne(record: EmitRecord): EmitOutcome {
+function emitOne(record: EmitRecord): WireOutcome {
   try {
-    return { ok: true, seq: send(record) };
+    return send(record);
   } catch (error) {
     if (!(error instanceof SyscallError)) throw error;
     // EINVAL is about this record; anything else may be the socket: reopen it for the next record.

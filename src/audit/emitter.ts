@@ -38,7 +38,7 @@ export class Emitter {
   #drained: (() => void) | undefined;
 
   constructor(options: EmitterOptions = {}) {
-    this.#maxBatch = options.maxBatch ?? 256;
+    this.#maxBatch = options.maxBatch ?? 1024;
     this.#maxInFlight = options.maxInFlight ?? 2;
   }
 
@@ -98,7 +98,9 @@ export class Emitter {
     this.#inFlight.delete(reply.batch);
     this.#fdOpen = reply.fdOpen;
     batch.forEach((pending, i) => {
-      pending.resolve(reply.outcomes[i] ?? failure('EMITTER_CRASHED', 'The worker returned no outcome'));
+      const outcome = reply.outcomes[i];
+      if (typeof outcome === 'number') pending.resolve({ ok: true, seq: outcome });
+      else pending.resolve(outcome ?? failure('EMITTER_CRASHED', 'The worker returned no outcome'));
     });
     this.#pump();
   }

@@ -1,0 +1,49 @@
+/**
+ * `npm run bench`: every auditrelay figure beside the C baseline measured in the same run, printed as a
+ * table and saved to .bench/latest.json (with the machine it ran on) for `npm run evidence`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { startCapturingAuditd } from '../harness/capturing-auditd.js';
+import { REPO_ROOT } from '../harness/exec.js';
+import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+import { benchEmitter } from './emitter-bench.js';
+import { type BenchRow, printRows } from './stats.js';
+
+const N = Number(process.env['BENCH_N'] ?? 20_000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+
+async function main(): Promise<number> {
+  const reason = await whyNoKernelAudit();
+  if (reason !== undefined) {
+    process.stderr.write(`bench: cannot run: ${reason}\n`);
+    return 1;
+  }
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
+  };
+  process.stdout.write(
+    `auditrelay bench: N=${N}, ${ROUNDS} alternating rounds, medians; ${JSON.stringify(machine)}\n`,
+  );
+  const sections: Record<string, BenchRow[]> = {};
+  const auditd = await startCapturingAuditd({ writeLogs: false });
+  try {
+    const emitter = await benchEmitter(N, ROUNDS);
+    sections['Emit into the kernel (auditd running, write_logs = no)'] = emitter.rows;
+  } finally {
+    await auditd.stop();
+  }
+  for (const [title, rows] of Object.entries(sections)) printRows(title, rows);
+  mkdirSync(`${REPO_ROOT}.bench`, { recursive: true });
+  writeFileSync(
+    `${REPO_ROOT}.bench/latest.json`,
+    `${JSON.stringify({ date: new Date().toISOString(), n: N, rounds: ROUNDS, machine, sections }, null, 2)}\n`,
+  );
+  return 0;
+}
+
+process.exitCode = await main();
