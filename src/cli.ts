@@ -3,16 +3,13 @@
  * The auditrelay command line: registers each command module explicitly, and maps every error to a
  * stable exit code (src/errors.ts) with one readable line on stderr (or a JSON error with --json).
  */
-import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { emitCommand } from './commands/emit.js';
+import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
 import { AuditRelayError, EXIT, exitCodeFor } from './errors.js';
-
-function version(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  return typeof pkg === 'object' && pkg !== null && 'version' in pkg ? String(pkg.version) : 'unknown';
-}
+import { version } from './version.js';
 
 function report(error: unknown, json: boolean): number {
   const code = error instanceof AuditRelayError ? error.code : 'INTERNAL';
@@ -29,7 +26,9 @@ export async function main(argv: string[]): Promise<number> {
       .scriptName('auditrelay')
       .version(version())
       .parserConfiguration({ 'parse-positional-numbers': false })
+      .command(runCommand)
       .command(emitCommand)
+      .command(statusCommand)
       .demandCommand(1, 'Name a command (see --help)')
       .strict()
       .fail((message, error) => {

@@ -30,7 +30,7 @@ export const EXIT = {
 /** Error code prefix → exit code. The first matching entry wins; unknown codes exit 1. */
 const EXIT_TABLE: ReadonlyArray<readonly [RegExp, number]> = [
   [/^USAGE_/, EXIT.USAGE],
-  [/^EVENT_/, EXIT.DATAERR],
+  [/^(EVENT_|REQUEST_)/, EXIT.DATAERR],
   [/^CONFIG_/, EXIT.CONFIG],
   [/^(EPERM|EACCES|POLICY_DENIED)$/, EXIT.NOPERM],
   [

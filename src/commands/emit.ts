@@ -1,7 +1,9 @@
 /**
- * `auditrelay emit`: one event from the command line (or NDJSON events from stdin), straight into the
- * kernel through libaudit (`--direct`, needs CAP_AUDIT_WRITE). Exits 0 only when the kernel accepted it.
+ * `auditrelay emit`: one event from the command line — or NDJSON events from stdin (`--stdin`) — to the
+ * daemon's socket, or straight into the kernel through libaudit (`--direct`, needs CAP_AUDIT_WRITE).
+ * Exits 0 only when every event was accepted by the kernel.
  */
+import { createInterface } from 'node:readline';
 import type { Argv, CommandModule } from 'yargs';
 import { Emitter } from '../audit/emitter.js';
 import type { EventInput } from '../audit/event.js';
@@ -9,12 +11,15 @@ import { parseEvent } from '../audit/event.js';
 import { kernelHint } from '../audit/kernel-hints.js';
 import { buildRecord, RECORD_BYTES } from '../audit/record.js';
 import { libauditTypeTable } from '../audit/type-table.js';
+import { type AuditRelayClient, type ClientError, connect } from '../client.js';
 import { AuditRelayError } from '../errors.js';
 import { makeOutput } from './output.js';
 
 export interface EmitArgs {
   direct: boolean;
-  type: string;
+  socket: string;
+  stdin: boolean;
+  type: string | undefined;
   result: 'success' | 'failed';
   op: string | undefined;
   acct: string | undefined;
@@ -36,6 +41,7 @@ export function parseFieldArgs(words: readonly string[]): Record<string, string>
 
 /** The event the flags describe (validated later, by the same code the daemon uses). */
 export function eventFromArgs(args: EmitArgs): EventInput {
+  if (args.type === undefined) throw new AuditRelayError('USAGE_TYPE', 'Name the event type with --type');
   return {
     type: args.type,
     result: args.result,
@@ -65,6 +71,57 @@ async function emitDirect(args: EmitArgs): Promise<void> {
   );
 }
 
+async function emitViaSocket(args: EmitArgs): Promise<void> {
+  const output = makeOutput(args.json);
+  const event = eventFromArgs(args);
+  const client = await connect(args.socket);
+  try {
+    await client.send(event);
+  } finally {
+    await client.close();
+  }
+  output.result({ ok: true, type: event.type }, `recorded ${event.type}`);
+}
+
+interface LineResult {
+  readonly line: number;
+  readonly ok: boolean;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+function sendLine(client: AuditRelayClient, line: number, text: string): Promise<LineResult> {
+  let event: EventInput;
+  try {
+    event = JSON.parse(text) as EventInput;
+  } catch {
+    return Promise.resolve({ line, ok: false, error: { code: 'REQUEST_MALFORMED', message: 'not JSON' } });
+  }
+  return client.send(event).then(
+    () => ({ line, ok: true }),
+    (error: ClientError) => ({ line, ok: false, error: { code: error.code, message: error.message } }),
+  );
+}
+
+/** NDJSON events on stdin, pipelined; one result line each with --json. Fails with the first error's code. */
+async function emitStdin(args: EmitArgs): Promise<void> {
+  const client = await connect(args.socket);
+  const results: Array<Promise<LineResult>> = [];
+  let line = 0;
+  for await (const text of createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY })) {
+    line++;
+    if (text.trim() !== '') results.push(sendLine(client, line, text));
+  }
+  const settled = await Promise.all(results);
+  await client.close();
+  const failed = settled.filter((r) => !r.ok);
+  if (args.json) for (const r of settled) process.stdout.write(`${JSON.stringify(r)}\n`);
+  else process.stdout.write(`sent ${settled.length - failed.length} of ${settled.length} event(s)\n`);
+  for (const r of failed)
+    process.stderr.write(`auditrelay: line ${r.line}: ${r.error?.message} [${r.error?.code}]\n`);
+  const first = failed[0]?.error;
+  if (first !== undefined) throw new AuditRelayError(first.code, `${failed.length} event(s) not recorded`);
+}
+
 export function emitOptions(yargs: Argv): Argv<EmitArgs> {
   return yargs
     .positional('fields', {
@@ -73,16 +130,22 @@ export function emitOptions(yargs: Argv): Argv<EmitArgs> {
       default: [],
       describe: 'Application fields, name=value',
     })
+    .option('socket', {
+      type: 'string',
+      default: '/run/auditrelay/events.sock',
+      describe: "The daemon's socket",
+    })
     .option('direct', {
       type: 'boolean',
       default: false,
       describe: 'Write through libaudit (CAP_AUDIT_WRITE)',
     })
-    .option('type', {
-      type: 'string',
-      demandOption: true,
-      describe: 'Event type: name (USER_LOGIN) or number',
+    .option('stdin', {
+      type: 'boolean',
+      default: false,
+      describe: 'Read NDJSON events from stdin (socket only)',
     })
+    .option('type', { type: 'string', describe: 'Event type: name (USER_LOGIN) or number' })
     .option('result', { choices: ['success', 'failed'] as const, default: 'success' as const })
     .option('op', { type: 'string', describe: 'Operation, e.g. login (required with --acct)' })
     .option('acct', { type: 'string', describe: 'Account acted on (account event types require it)' })
@@ -96,11 +159,13 @@ export function emitOptions(yargs: Argv): Argv<EmitArgs> {
 
 export const emitCommand: CommandModule<object, EmitArgs> = {
   command: 'emit [fields..]',
-  describe: 'Record one event',
+  describe: 'Record one event (or NDJSON events from stdin)',
   builder: emitOptions,
   handler: async (args) => {
-    if (!args.direct)
-      throw new AuditRelayError('USAGE_MODE', 'Choose --direct (this build has no daemon client yet)');
-    await emitDirect(args);
+    if (args.direct && args.stdin)
+      throw new AuditRelayError('USAGE_MODE', '--stdin reads events for the daemon: drop --direct');
+    if (args.direct) await emitDirect(args);
+    else if (args.stdin) await emitStdin(args);
+    else await emitViaSocket(args);
   },
 };

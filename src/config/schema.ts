@@ -1,0 +1,72 @@
+/**
+ * The integrator configuration (`/etc/auditrelay/auditrelay.toml`): this schema is the only source of its
+ * type and its defaults. Unknown keys are refused. Keys marked "reload" take effect on SIGHUP; the others
+ * need a restart (the daemon says which when a reload changes them).
+ */
+import { z } from 'zod';
+import { RECORD_BYTES } from '../audit/record.js';
+import { duration } from './duration.js';
+
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((p) => p.startsWith('/'), 'must be an absolute path');
+const name = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a user or group name');
+const id = z.number().int().min(0).max(4_294_967_294);
+const mode = z.string().regex(/^0[0-7]{3}$/, 'must be an octal mode such as "0660"');
+
+const daemon = z.strictObject({
+  /** Listening socket when systemd does not pass one. */
+  socket: absolutePath.default('/run/auditrelay/events.sock'),
+  socket_mode: mode.default('0660'),
+  /** Group that owns the socket (its members may connect). */
+  socket_group: name.optional(),
+  /** reload: longest request line accepted. */
+  max_line_bytes: z.number().int().min(1024).max(65536).default(8192),
+  /** reload: longest encoded record text (platform-facts: the kernel cuts at 8560, KRB5 breaks before). */
+  max_record_bytes: z
+    .number()
+    .int()
+    .min(RECORD_BYTES.min)
+    .max(RECORD_BYTES.max)
+    .default(RECORD_BYTES.default),
+  /** reload: unanswered requests one connection may have before we stop reading from it. */
+  max_in_flight: z.number().int().min(1).max(4096).default(256),
+  /** reload: events queued for the kernel before every connection stops being read (backpressure). */
+  queue_limit: z.number().int().min(64).max(1_000_000).default(8192),
+  /** reload: a connection silent this long is closed. */
+  idle_timeout: duration(1000, 3_600_000).default(60_000),
+  /** reload: period of the heartbeat record; "0s" disables it. */
+  heartbeat_interval: duration(0, 3_600_000)
+    .default(60_000)
+    .refine((ms) => ms === 0 || ms >= 1000, 'must be 0s or at least 1s'),
+  /** reload: at most one audit record per this interval about refused requests (with counts). */
+  refusal_report_interval: duration(1000, 3_600_000).default(10_000),
+  /** On SIGTERM, how long to finish in-flight events before exiting anyway. */
+  stop_timeout: duration(100, 120_000).default(10_000),
+});
+
+const client = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a short identifier'),
+    users: z.array(name).default([]),
+    uids: z.array(id).default([]),
+    groups: z.array(name).default([]),
+    gids: z.array(id).default([]),
+    /** Event type names or numbers this client may emit; "*" allows every user-space type. */
+    types: z.array(z.union([z.string().min(1), z.number().int()])).min(1),
+  })
+  .refine(
+    (c) => c.users.length + c.uids.length + c.groups.length + c.gids.length > 0,
+    'must name at least one of users, uids, groups, gids',
+  );
+
+export const configSchema = z.strictObject({
+  daemon: daemon.default(daemon.parse({})),
+  clients: z.array(client).default([]),
+});
+
+/** The validated configuration, every default resolved. */
+export type Config = z.infer<typeof configSchema>;
+export type ClientRule = Config['clients'][number];

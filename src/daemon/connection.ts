@@ -1,0 +1,146 @@
+/**
+ * One client connection: splits the byte stream into request lines (bounded), hands each to the daemon,
+ * writes exactly one reply per request in request order, and stops reading — instead of buffering — when
+ * it has too many unanswered requests or the daemon's queue to the kernel is full. Idle connections close.
+ */
+import type { Socket } from 'node:net';
+import { errorReply, formatReply, type Reply, RequestError } from './protocol.js';
+import type { Peer } from './sender.js';
+
+export interface ConnectionLimits {
+  readonly maxLineBytes: number;
+  readonly maxInFlight: number;
+  readonly idleTimeoutMs: number;
+}
+
+/** What a connection needs from the daemon. */
+export interface ConnectionHost {
+  /** Answers one request line; never rejects. */
+  handle(line: string, peer: Peer): Promise<Reply>;
+  limits(): ConnectionLimits;
+  /** True while the queue to the kernel is full: no connection reads. */
+  congested(): boolean;
+  closed(connection: Connection): void;
+}
+
+interface Slot {
+  text: string | undefined;
+}
+
+const NEWLINE = 0x0a;
+
+export class Connection {
+  readonly peer: Peer;
+  readonly #socket: Socket;
+  readonly #host: ConnectionHost;
+  readonly #slots: Slot[] = [];
+  #partial: Buffer[] = [];
+  #partialBytes = 0;
+  #draining = false;
+  /** Set after an overlong line: nothing after it on this connection can be framed reliably. */
+  #broken = false;
+  #drained: (() => void) | undefined;
+
+  constructor(socket: Socket, peer: Peer, host: ConnectionHost) {
+    this.peer = peer;
+    this.#socket = socket;
+    this.#host = host;
+    socket.setTimeout(host.limits().idleTimeoutMs);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('timeout', () => {
+      if (this.#slots.length === 0) socket.end();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.#drained?.();
+      host.closed(this);
+    });
+  }
+
+  /** Requests read but not yet answered on the socket. */
+  get inFlight(): number {
+    return this.#slots.length;
+  }
+
+  /** Pauses or resumes reading according to the in-flight limit, the daemon's congestion and draining. */
+  updateFlow(): void {
+    const stop =
+      this.#draining || this.#slots.length >= this.#host.limits().maxInFlight || this.#host.congested();
+    if (stop && !this.#socket.isPaused()) this.#socket.pause();
+    else if (!stop && this.#socket.isPaused()) this.#socket.resume();
+  }
+
+  /** Stops reading, answers everything already read, then closes. Resolves when the socket is closed. */
+  drain(): Promise<void> {
+    this.#draining = true;
+    this.updateFlow();
+    if (this.#socket.destroyed) return Promise.resolve();
+    const done = new Promise<void>((resolve) => (this.#drained = resolve));
+    if (this.#slots.length === 0) this.#socket.end();
+    return done;
+  }
+
+  /** Closes at once (stop deadline passed). */
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
+      this.#take(chunk.subarray(start, nl));
+      start = nl + 1;
+      // Lines already received are answered even while draining for a stop: the client sent them.
+      if (this.#broken || this.#socket.destroyed) return;
+    }
+    if (start < chunk.length && !this.#draining) this.#keepPartial(chunk.subarray(start));
+    this.updateFlow();
+  }
+
+  #take(tail: Buffer): void {
+    const parts = this.#partialBytes === 0 ? [tail] : [...this.#partial, tail];
+    const length = this.#partialBytes + tail.length;
+    this.#partial = [];
+    this.#partialBytes = 0;
+    if (length > this.#host.limits().maxLineBytes) {
+      this.#tooLong();
+      return;
+    }
+    const line = Buffer.concat(parts, length).toString('utf8');
+    if (line.trim() === '') return;
+    const slot: Slot = { text: undefined };
+    this.#slots.push(slot);
+    void this.#host.handle(line, this.peer).then((reply) => this.#answer(slot, reply));
+  }
+
+  #keepPartial(rest: Buffer): void {
+    this.#partial.push(Buffer.from(rest));
+    this.#partialBytes += rest.length;
+    if (this.#partialBytes > this.#host.limits().maxLineBytes) this.#tooLong();
+  }
+
+  /** A line over the limit cannot be resynchronised safely: answer once and close after pending replies. */
+  #tooLong(): void {
+    const limit = this.#host.limits().maxLineBytes;
+    const slot: Slot = { text: undefined };
+    this.#slots.push(slot);
+    this.#draining = true;
+    this.#broken = true;
+    this.#partial = [];
+    this.#partialBytes = 0;
+    this.#answer(
+      slot,
+      errorReply(null, new RequestError(null, 'REQUEST_TOO_LONG', `Request line exceeds ${limit} bytes`)),
+    );
+  }
+
+  #answer(slot: Slot, reply: Reply): void {
+    slot.text = formatReply(reply);
+    while (this.#slots[0]?.text !== undefined) {
+      const head = this.#slots.shift();
+      if (head?.text !== undefined && !this.#socket.destroyed) this.#socket.write(head.text);
+    }
+    if (this.#draining && this.#slots.length === 0) this.#socket.end();
+    else this.updateFlow();
+  }
+}

@@ -1,0 +1,38 @@
+/** What the daemon has done since it started: reported by `status`, STATUS= and the logs. */
+export interface Counters {
+  /** Valid, permitted events handed to the emitter. */
+  accepted: number;
+  /** Events the kernel acknowledged. */
+  emitted: number;
+  refusedPolicy: number;
+  malformed: number;
+  kernelFailures: number;
+  connections: number;
+  heartbeatSeq: number;
+  lastHeartbeatAt: string | undefined;
+  lastHeartbeatOk: boolean | undefined;
+  lastKernelError: string | undefined;
+  lastKernelErrorAt: string | undefined;
+}
+
+export function newCounters(): Counters {
+  return {
+    accepted: 0,
+    emitted: 0,
+    refusedPolicy: 0,
+    malformed: 0,
+    kernelFailures: 0,
+    connections: 0,
+    heartbeatSeq: 0,
+    lastHeartbeatAt: undefined,
+    lastHeartbeatOk: undefined,
+    lastKernelError: undefined,
+    lastKernelErrorAt: undefined,
+  };
+}
+
+/** One line for systemd's STATUS= and the logs. */
+export function summary(c: Counters): string {
+  const kernel = c.lastKernelError === undefined ? '' : `, last kernel error ${c.lastKernelError}`;
+  return `emitted ${c.emitted}, refused ${c.refusedPolicy}, malformed ${c.malformed}, kernel failures ${c.kernelFailures}${kernel}`;
+}

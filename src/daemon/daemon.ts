@@ -1,0 +1,248 @@
+/**
+ * The daemon's lifecycle: start in order (emitter → listener → READY → heartbeat → watchdog), reload on
+ * request (validate first; on error keep the old config), stop in reverse (stop accepting, answer what was
+ * read, close the audit fd) within a deadline. Each stop step runs in its own try/catch.
+ */
+import type { Server, Socket } from 'node:net';
+import { Emitter } from '../audit/emitter.js';
+import type { TypeTable } from '../audit/event-types.js';
+import { heartbeatRecord, newRunId } from '../audit/heartbeat.js';
+import type { EmitRecord } from '../audit/record.js';
+import { loadConfig } from '../config/load.js';
+import type { Logger } from '../log/logger.js';
+import type { Notifier } from '../systemd/notifier.js';
+import type { Accounts } from './accounts.js';
+import { Connection, type ConnectionHost } from './connection.js';
+import { type Counters, newCounters, summary } from './counters.js';
+import { openListener } from './listener.js';
+import { RefusalReporter } from './refusals.js';
+import { handleRequest, type RequestContext } from './requests.js';
+import { prepareRuntime, type Runtime, restartOnlyChanges } from './runtime.js';
+import { identifyPeer, socketFd } from './sender.js';
+
+export interface DaemonDeps {
+  readonly log: Logger;
+  readonly notifier: Notifier;
+  readonly accounts: Accounts;
+  readonly types: TypeTable;
+  /** fd systemd passed (socket activation), if any. */
+  readonly listenFd: number | undefined;
+  readonly version: string;
+}
+
+const STATUS_PERIOD_MS = 5000;
+
+export class Daemon {
+  readonly #deps: DaemonDeps;
+  readonly #counters: Counters = newCounters();
+  readonly #connections = new Set<Connection>();
+  readonly #emitter = new Emitter();
+  readonly #runId = newRunId();
+  readonly #startedAt = Date.now();
+  #runtime: Runtime;
+  #refusals: RefusalReporter;
+  #server: Server | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #statusTimer: NodeJS.Timeout | undefined;
+
+  constructor(runtime: Runtime, deps: DaemonDeps) {
+    this.#runtime = runtime;
+    this.#deps = deps;
+    this.#refusals = new RefusalReporter(
+      (record) => void this.#emitInternal(record),
+      runtime.config.daemon.refusal_report_interval,
+    );
+  }
+
+  get counters(): Readonly<Counters> {
+    return this.#counters;
+  }
+
+  async start(): Promise<void> {
+    const { config, socketGid } = this.#runtime;
+    const mode = Number.parseInt(config.daemon.socket_mode, 8);
+    this.#server = await openListener(
+      { path: config.daemon.socket, mode, gid: socketGid, fd: this.#deps.listenFd },
+      (socket) => this.#accept(socket),
+    );
+    const where = this.#deps.listenFd === undefined ? config.daemon.socket : 'the socket systemd passed';
+    this.#deps.log.notice(`auditrelay ${this.#deps.version} listening on ${where} (run ${this.#runId})`);
+    this.#deps.notifier.ready(summary(this.#counters));
+    this.#startHeartbeat();
+    this.#statusTimer = setInterval(
+      () => this.#deps.notifier.status(summary(this.#counters)),
+      STATUS_PERIOD_MS,
+    );
+    this.#deps.notifier.startWatchdog(() => true);
+  }
+
+  /** Re-reads the config file; on any problem logs it and keeps running with the old one. */
+  reload(): void {
+    this.#deps.notifier.reloading();
+    try {
+      const config = loadConfig(this.#runtime.file);
+      const next = prepareRuntime(this.#runtime.file, config, this.#deps.accounts, this.#deps.types);
+      const needRestart = restartOnlyChanges(this.#runtime.config, next.config);
+      if (needRestart.length > 0)
+        this.#deps.log.warning(`reload: ${needRestart.join(', ')} change only on restart`);
+      const heartbeatChanged =
+        next.config.daemon.heartbeat_interval !== this.#runtime.config.daemon.heartbeat_interval;
+      this.#runtime = next;
+      this.#refusals.setInterval(next.config.daemon.refusal_report_interval);
+      if (heartbeatChanged) this.#startHeartbeat();
+      for (const connection of this.#connections) connection.updateFlow();
+      this.#deps.log.notice(`reloaded configuration from ${next.file}`);
+    } catch (error) {
+      this.#deps.log.error(
+        `reload failed, keeping the running configuration: ${String(error instanceof Error ? error.message : error)}`,
+      );
+    }
+    this.#deps.notifier.ready(summary(this.#counters));
+  }
+
+  /** Stops accepting, answers every request already read, closes the audit fd. Resolves when done. */
+  async stop(): Promise<void> {
+    const { notifier, log } = this.#deps;
+    notifier.stopping();
+    const steps: Array<[string, () => Promise<void> | void]> = [
+      ['stop accepting', () => this.#closeServer()],
+      ['stop timers', () => this.#stopTimers()],
+      ['answer in-flight requests', () => this.#drainConnections()],
+      ['record refusals', () => this.#refusals.stop()],
+      ['close the audit fd', () => this.#emitter.close()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        log.error(`stop: ${name} failed: ${String(error)}`);
+      }
+    }
+    log.notice(`stopped: ${summary(this.#counters)}`);
+  }
+
+  status(): unknown {
+    const c = this.#counters;
+    return {
+      version: this.#deps.version,
+      pid: process.pid,
+      run: this.#runId,
+      uptime_s: Math.round((Date.now() - this.#startedAt) / 1000),
+      connections: this.#connections.size,
+      queue: { pending: this.#emitter.pending, limit: this.#runtime.config.daemon.queue_limit },
+      kernel: {
+        fd_open: this.#emitter.fdOpen,
+        last_error: c.lastKernelError ?? null,
+        last_error_at: c.lastKernelErrorAt ?? null,
+      },
+      counters: {
+        accepted: c.accepted,
+        emitted: c.emitted,
+        refused_policy: c.refusedPolicy,
+        malformed: c.malformed,
+        kernel_failures: c.kernelFailures,
+      },
+      heartbeat: {
+        interval_s: this.#runtime.config.daemon.heartbeat_interval / 1000,
+        seq: c.heartbeatSeq,
+        last_at: c.lastHeartbeatAt ?? null,
+        last_ok: c.lastHeartbeatOk ?? null,
+      },
+    };
+  }
+
+  #context(): RequestContext {
+    return {
+      emitter: this.#emitter,
+      types: this.#deps.types,
+      counters: this.#counters,
+      refusals: this.#refusals,
+      log: this.#deps.log,
+      runtime: () => this.#runtime,
+      status: () => this.status(),
+    };
+  }
+
+  #accept(socket: Socket): void {
+    let peer: ReturnType<typeof identifyPeer>;
+    try {
+      peer = identifyPeer(socketFd(socket));
+    } catch (error) {
+      this.#deps.log.warning(`dropping a connection without peer credentials: ${String(error)}`);
+      socket.destroy();
+      return;
+    }
+    const context = this.#context();
+    const host: ConnectionHost = {
+      handle: async (line, from) => {
+        const reply = await handleRequest(context, line, from);
+        this.#updateFlow();
+        return reply;
+      },
+      limits: () => ({
+        maxLineBytes: this.#runtime.config.daemon.max_line_bytes,
+        maxInFlight: this.#runtime.config.daemon.max_in_flight,
+        idleTimeoutMs: this.#runtime.config.daemon.idle_timeout,
+      }),
+      congested: () => this.#emitter.pending >= this.#runtime.config.daemon.queue_limit,
+      closed: (connection) => this.#connections.delete(connection),
+    };
+    const connection = new Connection(socket, peer, host);
+    this.#connections.add(connection);
+    this.#counters.connections++;
+    connection.updateFlow();
+  }
+
+  /** Congestion changes for everyone at once: re-evaluate every connection's reading. */
+  #updateFlow(): void {
+    for (const connection of this.#connections) connection.updateFlow();
+  }
+
+  async #emitInternal(record: EmitRecord): Promise<boolean> {
+    const outcome = await this.#emitter.emit(record);
+    if (!outcome.ok) {
+      this.#counters.kernelFailures++;
+      this.#counters.lastKernelError = outcome.code;
+      this.#counters.lastKernelErrorAt = new Date().toISOString();
+      this.#deps.log.error(`kernel refused an auditrelay record: ${outcome.message}`);
+    }
+    return outcome.ok;
+  }
+
+  #startHeartbeat(): void {
+    clearInterval(this.#heartbeat);
+    const interval = this.#runtime.config.daemon.heartbeat_interval;
+    if (interval === 0) return;
+    const beat = async () => {
+      const seq = ++this.#counters.heartbeatSeq;
+      const ok = await this.#emitInternal(heartbeatRecord(this.#runId, seq, interval));
+      this.#counters.lastHeartbeatAt = new Date().toISOString();
+      this.#counters.lastHeartbeatOk = ok;
+    };
+    void beat();
+    this.#heartbeat = setInterval(() => void beat(), interval);
+  }
+
+  #stopTimers(): void {
+    clearInterval(this.#heartbeat);
+    clearInterval(this.#statusTimer);
+    this.#deps.notifier.stopWatchdog();
+  }
+
+  /** Stops accepting at once; the server's own close completes when the drained connections are gone. */
+  #closeServer(): void {
+    this.#server?.close();
+  }
+
+  async #drainConnections(): Promise<void> {
+    const drained = Promise.all([...this.#connections].map((c) => c.drain()));
+    const deadline = this.#runtime.config.daemon.stop_timeout;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadline)));
+    if ((await Promise.race([drained, late])) === 'late') {
+      this.#deps.log.error(`stop: requests still unanswered after ${deadline} ms; closing their connections`);
+      for (const connection of this.#connections) connection.destroy();
+    }
+    clearTimeout(timer);
+  }
+}

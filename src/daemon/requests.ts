@@ -1,0 +1,75 @@
+/**
+ * The path of one request through the daemon: parse → (status) → validate → policy → encode → emitter →
+ * reply. Every failure becomes an error reply with a stable code and is counted; only the kernel's
+ * acknowledgement produces `ok: true`.
+ */
+import type { Emitter } from '../audit/emitter.js';
+import { parseEvent } from '../audit/event.js';
+import { EventError } from '../audit/event-error.js';
+import type { TypeTable } from '../audit/event-types.js';
+import { kernelHint } from '../audit/kernel-hints.js';
+import { buildRecord } from '../audit/record.js';
+import { AuditRelayError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Counters } from './counters.js';
+import { errorReply, parseRequest, type Reply, RequestError, type RequestId } from './protocol.js';
+import type { RefusalReporter } from './refusals.js';
+import type { Runtime } from './runtime.js';
+import type { Peer } from './sender.js';
+
+export interface RequestContext {
+  readonly emitter: Emitter;
+  readonly types: TypeTable;
+  readonly counters: Counters;
+  readonly refusals: RefusalReporter;
+  readonly log: Logger;
+  runtime(): Runtime;
+  status(): unknown;
+}
+
+async function handleEvent(ctx: RequestContext, id: RequestId, input: Record<string, unknown>, peer: Peer) {
+  const runtime = ctx.runtime();
+  const event = parseEvent(input, ctx.types);
+  if (runtime.policy.allows(peer, event.type.number) === undefined) {
+    ctx.counters.refusedPolicy++;
+    ctx.refusals.refused(peer, 'POLICY_DENIED', event.type.name);
+    throw new AuditRelayError(
+      'POLICY_DENIED',
+      `uid ${peer.uid} may not emit ${event.type.name} (see [[clients]])`,
+    );
+  }
+  const record = buildRecord(event, peer, runtime.config.daemon.max_record_bytes);
+  ctx.counters.accepted++;
+  const outcome = await ctx.emitter.emit(record);
+  if (outcome.ok) {
+    ctx.counters.emitted++;
+    return { id, ok: true } as const;
+  }
+  ctx.counters.kernelFailures++;
+  ctx.counters.lastKernelError = outcome.code;
+  ctx.counters.lastKernelErrorAt = new Date().toISOString();
+  const hint = kernelHint(outcome.code);
+  ctx.log.error(`kernel refused a record: ${outcome.message}${hint === undefined ? '' : `: ${hint}`}`);
+  return errorReply(
+    id,
+    new AuditRelayError(outcome.code, `The kernel refused the record: ${outcome.message}`),
+  );
+}
+
+/** Answers one request line from `peer`; never rejects. */
+export async function handleRequest(ctx: RequestContext, line: string, peer: Peer): Promise<Reply> {
+  let id: RequestId = null;
+  try {
+    const request = parseRequest(line);
+    id = request.id;
+    if (request.kind === 'status') return { id, ok: true, status: ctx.status() };
+    return await handleEvent(ctx, id, request.event, peer);
+  } catch (error) {
+    if (error instanceof EventError || error instanceof RequestError) {
+      ctx.counters.malformed++;
+      return errorReply(error instanceof RequestError ? error.id : id, error);
+    }
+    if (!(error instanceof AuditRelayError)) ctx.log.error(`request failed: ${String(error)}`);
+    return errorReply(id, error);
+  }
+}

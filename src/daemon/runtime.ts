@@ -1,0 +1,34 @@
+/**
+ * A configuration made ready to run: the policy compiled and the socket group resolved. Preparing it is the
+ * whole validation a reload does before it touches anything: on any problem nothing changes.
+ */
+import type { TypeTable } from '../audit/event-types.js';
+import { ConfigError, type ConfigProblem } from '../config/config-error.js';
+import type { Config } from '../config/schema.js';
+import type { Accounts } from './accounts.js';
+import { compilePolicy, type Policy } from './policy.js';
+
+export interface Runtime {
+  readonly file: string;
+  readonly config: Config;
+  readonly policy: Policy;
+  readonly socketGid: number | undefined;
+}
+
+export function prepareRuntime(file: string, config: Config, accounts: Accounts, types: TypeTable): Runtime {
+  const problems: ConfigProblem[] = [];
+  const policy = compilePolicy(config.clients, accounts, types, problems);
+  const group = config.daemon.socket_group;
+  const socketGid = group === undefined ? undefined : accounts.gidOf(group);
+  if (group !== undefined && socketGid === undefined) {
+    problems.push({ path: 'daemon.socket_group', message: `unknown group ${JSON.stringify(group)}` });
+  }
+  if (problems.length > 0) throw new ConfigError('CONFIG_INVALID', file, problems);
+  return { file, config, policy, socketGid };
+}
+
+/** Keys a SIGHUP cannot change (they shape the socket or the process): named in a warning when changed. */
+export function restartOnlyChanges(before: Config, after: Config): string[] {
+  const keys = ['socket', 'socket_mode', 'socket_group', 'stop_timeout'] as const;
+  return keys.filter((k) => before.daemon[k] !== after.daemon[k]).map((k) => `daemon.${k}`);
+}
