@@ -1,0 +1,89 @@
+/**
+ * Runs `auditrelay run` for a test: writes a config into a temp dir, starts the daemon (optionally through
+ * a wrapper such as setpriv), waits until its socket answers, and stops it by its PID.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, stopChild, waitFor } from './exec.js';
+
+export interface RunningDaemon {
+  readonly dir: string;
+  readonly socket: string;
+  readonly config: string;
+  readonly child: ChildProcess;
+  /** Everything the daemon wrote to stderr so far. */
+  log(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface DaemonOptions {
+  /** The config body; `{socket}` is replaced by the socket path. */
+  readonly config: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Command words put before `node cli.js run` (e.g. setpriv …). */
+  readonly wrapper?: readonly string[];
+  /** Wait for the socket to accept connections (false when the test passes a socket via LISTEN_FDS). */
+  readonly waitForSocket?: boolean;
+  readonly stdio?: Array<'ignore' | 'pipe' | 'inherit' | number>;
+  /** Give the temp dir to this uid (a daemon run unprivileged must create its socket there). */
+  readonly dirOwner?: number;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'auditrelay-daemon-'));
+  chmodSync(dir, 0o755);
+  if (options.dirOwner !== undefined) chownSync(dir, options.dirOwner, options.dirOwner);
+  const socket = join(dir, 'events.sock');
+  const config = join(dir, 'auditrelay.toml');
+  writeFileSync(config, options.config.replaceAll('{socket}', socket));
+  chmodSync(config, 0o644);
+  const words = [...(options.wrapper ?? []), process.execPath, CLI, 'run', '--config', config];
+  const [file, ...args] = words;
+  const child = spawn(file ?? process.execPath, args, {
+    env: { ...process.env, ...options.env },
+    stdio: options.stdio ?? ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const daemon: RunningDaemon = {
+    dir,
+    socket,
+    config,
+    child,
+    log: () => stderr,
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+      return child.exitCode;
+    },
+  };
+  if (options.waitForSocket !== false) {
+    await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`daemon exited (${child.exitCode}): ${stderr}`);
+        return existsSync(socket) && stderr.includes('listening') ? true : undefined;
+      },
+      10_000,
+      'the daemon to listen',
+    );
+  }
+  return daemon;
+}
+
+/** A config allowing `uids` every listed type; heartbeat off unless given. */
+export function configFor(uids: readonly number[], types: readonly string[], extra = ''): string {
+  return [
+    '[daemon]',
+    'socket = "{socket}"',
+    'heartbeat_interval = "0s"',
+    extra,
+    '[[clients]]',
+    'name = "test"',
+    `uids = [${uids.join(', ')}]`,
+    `types = [${types.map((t) => JSON.stringify(t)).join(', ')}]`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,155 @@
+/**
+ * The daemon's socket against the real kernel and a private auditd: valid events land exactly, with the
+ * sender's identity; every kind of bad input gets the right reply or a clean cut-off; the daemon stays up.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { connect } from '../../src/client.js';
+import { fieldBytes, findByNonce } from '../harness/ausearch.js';
+import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
+import { configFor, type RunningDaemon, startDaemon } from '../harness/daemon.js';
+import { CLI, run } from '../harness/exec.js';
+import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+import { RawClient } from '../harness/raw-client.js';
+
+const skip = await whyNoKernelAudit();
+const nonce = () => `N${randomUUID().replaceAll('-', '')}`;
+const TYPES = ['USER_LOGIN', 'USYS_CONFIG', 'TRUSTED_APP', 'ADD_USER'];
+
+describe('daemon protocol', { skip }, () => {
+  let auditd: CapturingAuditd;
+  let daemon: RunningDaemon;
+  before(async () => {
+    auditd = await startCapturingAuditd();
+    daemon = await startDaemon({
+      config: configFor([0], TYPES, 'max_line_bytes = 2048\nmax_record_bytes = 512\nidle_timeout = "2s"'),
+    });
+  });
+  after(async () => {
+    const code = await daemon?.stop();
+    await auditd?.stop();
+    assert.equal(code, 0, 'the daemon exits 0 on SIGTERM');
+  });
+
+  it('records events exactly, with the kernel-verified sender identity', async () => {
+    const client = await connect(daemon.socket);
+    const n1 = nonce();
+    const n2 = nonce();
+    await client.send({ type: 'USYS_CONFIG', op: 'set-config', fields: { nonce: n1, value: 'a\'b "c"\n' } });
+    await client.send({
+      type: 'USER_LOGIN',
+      op: 'login',
+      acct: 'alice',
+      addr: '192.0.2.7',
+      result: 'failed',
+      fields: { nonce: n2 },
+    });
+    await client.close();
+    const config = await findByNonce(auditd.log, n1);
+    assert.equal(config.type, 'USYS_CONFIG');
+    assert.equal(fieldBytes(config, 'value')?.toString(), 'a\'b "c"\n');
+    assert.equal(config.raw.get('sender_pid'), String(process.pid));
+    assert.equal(config.raw.get('sender_uid'), '0');
+    assert.equal(fieldBytes(config, 'sender_exe')?.toString(), process.execPath);
+    const login = await findByNonce(auditd.log, n2);
+    assert.equal(login.type, 'USER_LOGIN');
+    assert.equal(login.interpreted.get('acct'), 'alice');
+    assert.equal(login.interpreted.get('res'), 'failed');
+    assert.equal(login.raw.get('sender_uid'), '0');
+  });
+
+  it('answers pipelined requests in order, one reply each', async () => {
+    const raw = await RawClient.connect(daemon.socket);
+    const lines = Array.from({ length: 50 }, (_, i) =>
+      i % 10 === 3 ? `{"id":${i},"type":"NOPE"}` : `{"id":${i},"type":"TRUSTED_APP","fields":{"i":${i}}}`,
+    );
+    raw.write(`${lines.join('\n')}\n`);
+    for (let i = 0; i < 50; i++) {
+      const reply = await raw.reply();
+      assert.equal(reply?.['id'], i);
+      assert.equal(reply?.['ok'], i % 10 !== 3);
+    }
+    raw.end();
+  });
+
+  it('replies with a stable code to each kind of bad request', async () => {
+    const raw = await RawClient.connect(daemon.socket);
+    const cases: Array<[string, string]> = [
+      ['{not json', 'REQUEST_MALFORMED'],
+      ['[1,2]', 'REQUEST_MALFORMED'],
+      ['{"id":1,"request":"dance"}', 'REQUEST_UNKNOWN'],
+      ['{"id":2,"type":"NOPE"}', 'EVENT_TYPE_UNKNOWN'],
+      ['{"id":3,"type":"SYSCALL"}', 'EVENT_TYPE_OUT_OF_RANGE'],
+      ['{"id":4,"type":1300}', 'EVENT_TYPE_OUT_OF_RANGE'],
+      ['{"id":5,"type":"TRUSTED_APP","fields":{"Bad Name":"x"}}', 'EVENT_FIELD_NAME_INVALID'],
+      ['{"id":6,"type":"TRUSTED_APP","fields":{"auid":"0"}}', 'EVENT_FIELD_NAME_RESERVED'],
+      ['{"id":7,"type":"USER_LOGIN","op":"login"}', 'EVENT_ACCT_REQUIRED'],
+      [`{"id":8,"type":"TRUSTED_APP","fields":{"x":"${'\\n'.repeat(300)}"}}`, 'EVENT_TOO_LARGE'],
+    ];
+    for (const [line, code] of cases) {
+      raw.write(`${line}\n`);
+      const reply = await raw.reply();
+      assert.equal(reply?.['ok'], false, line);
+      assert.equal((reply?.['error'] as { code?: string } | undefined)?.code, code, line);
+    }
+    raw.end();
+  });
+
+  it('cuts off an oversized line with REQUEST_TOO_LONG and closes', async () => {
+    const raw = await RawClient.connect(daemon.socket);
+    raw.write(`{"id":1,"type":"TRUSTED_APP","fields":{"x":"${'a'.repeat(5000)}`);
+    const reply = await raw.reply();
+    assert.equal((reply?.['error'] as { code?: string } | undefined)?.code, 'REQUEST_TOO_LONG');
+    await raw.waitClosed();
+  });
+
+  it('serves a slow writer, survives a client that leaves mid-line, and closes idle connections', async () => {
+    const slow = await RawClient.connect(daemon.socket);
+    const n = nonce();
+    for (const ch of `{"id":"s","type":"TRUSTED_APP","fields":{"nonce":"${n}"}}\n`) {
+      slow.write(ch);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal((await slow.reply())?.['ok'], true);
+    await findByNonce(auditd.log, n);
+    const quitter = await RawClient.connect(daemon.socket);
+    quitter.write('{"id":1,"type":"TRUSTED_');
+    quitter.socket.destroy();
+    await slow.waitClosed(5000); // idle_timeout = 2s
+    const status = await run('node', [CLI, 'status', '--socket', daemon.socket, '--json']);
+    assert.equal(status.code, 0, status.stderr);
+  });
+
+  it('serves 64 concurrent clients', async () => {
+    const clients = await Promise.all(Array.from({ length: 64 }, () => connect(daemon.socket)));
+    const tag = nonce();
+    await Promise.all(
+      clients.map(async (client, c) => {
+        for (let i = 0; i < 20; i++) await client.send({ type: 'TRUSTED_APP', fields: { tag, c, i } });
+        await client.close();
+      }),
+    );
+    const status = JSON.parse(
+      (await run('node', [CLI, 'status', '--socket', daemon.socket, '--json'])).stdout,
+    );
+    assert.ok(status.daemon.counters.emitted >= 64 * 20);
+    assert.equal(status.daemon.counters.kernel_failures, 0);
+  });
+
+  it('emits NDJSON from stdin through the CLI', async () => {
+    const n = nonce();
+    const input = `{"type":"TRUSTED_APP","fields":{"nonce":"${n}"}}\n{"type":"NOPE"}\n`;
+    const result = await run('node', [CLI, 'emit', '--socket', daemon.socket, '--stdin', '--json'], {
+      input,
+    });
+    assert.equal(result.code, 65);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(lines[0], { line: 1, ok: true });
+    assert.equal(lines[1].error.code, 'EVENT_TYPE_UNKNOWN');
+    await findByNonce(auditd.log, n);
+  });
+});
