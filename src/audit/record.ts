@@ -37,7 +37,8 @@ export type EmitRecord =
 /** Default and bounds of the record text we build (platform-facts: kernel cuts at 8560 bytes, KRB5 earlier). */
 export const RECORD_BYTES = { default: 4096, min: 256, max: 6144 } as const;
 
-function senderFields(sender: Sender): string[] {
+/** Our fields naming the sender (the kernel's pid/uid name the daemon itself). */
+export function senderFields(sender: Sender): string[] {
   const out = [`sender_pid=${sender.pid}`, `sender_uid=${sender.uid}`, `sender_gid=${sender.gid}`];
   if (sender.comm !== undefined) out.push(encodeField('sender_comm', Buffer.from(sender.comm)));
   if (sender.exe !== undefined) out.push(encodeField('sender_exe', Buffer.from(sender.exe)));

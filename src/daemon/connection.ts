@@ -76,7 +76,7 @@ export class Connection {
     this.updateFlow();
     if (this.#socket.destroyed) return Promise.resolve();
     const done = new Promise<void>((resolve) => (this.#drained = resolve));
-    if (this.#slots.length === 0) this.#socket.end();
+    if (this.#slots.length === 0) this.#finish();
     return done;
   }
 
@@ -140,7 +140,12 @@ export class Connection {
       const head = this.#slots.shift();
       if (head?.text !== undefined && !this.#socket.destroyed) this.#socket.write(head.text);
     }
-    if (this.#draining && this.#slots.length === 0) this.#socket.end();
+    if (this.#draining && this.#slots.length === 0) this.#finish();
     else this.updateFlow();
+  }
+
+  /** Ends our side once the replies are flushed, then closes: a paused socket would never see the peer's FIN. */
+  #finish(): void {
+    this.#socket.end(() => this.#socket.destroy());
   }
 }

@@ -113,6 +113,7 @@ export class Daemon {
     ];
     for (const [name, step] of steps) {
       try {
+        log.debug(`stop: ${name}`);
         await step();
       } catch (error) {
         log.error(`stop: ${name} failed: ${String(error)}`);

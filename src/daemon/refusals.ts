@@ -4,7 +4,7 @@
  * recorded as one summary at its end.
  */
 import { encodeField } from '../audit/encoding.js';
-import type { EmitRecord, Sender } from '../audit/record.js';
+import { type EmitRecord, type Sender, senderFields } from '../audit/record.js';
 
 export const REFUSAL_TYPE = 1109; // AUDIT_USER_ERR
 export const REFUSAL_OP = 'auditrelay-refusal';
@@ -22,11 +22,7 @@ export function refusalRecord(sender: Sender, code: string, eventType: string, c
     encodeField('reason', Buffer.from(code)),
     encodeField('event_type', Buffer.from(eventType)),
     encodeField('refused', Buffer.from(String(count))),
-    `sender_pid=${sender.pid}`,
-    `sender_uid=${sender.uid}`,
-    `sender_gid=${sender.gid}`,
-    ...(sender.comm === undefined ? [] : [encodeField('sender_comm', Buffer.from(sender.comm))]),
-    ...(sender.exe === undefined ? [] : [encodeField('sender_exe', Buffer.from(sender.exe))]),
+    ...senderFields(sender),
   ].join(' ');
   return { kind: 'user', type: REFUSAL_TYPE, message, addr: null, success: false };
 }

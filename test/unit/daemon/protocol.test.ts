@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { errorReply, formatReply, parseRequest } from '../../../src/daemon/protocol.js';
+import { AuditRelayError } from '../../../src/errors.js';
+
+describe('protocol v1', () => {
+  it('splits the id from the event and recognises status requests', () => {
+    assert.deepEqual(parseRequest('{"id":"7","type":"USER_LOGIN","acct":"a"}'), {
+      kind: 'event',
+      id: '7',
+      event: { type: 'USER_LOGIN', acct: 'a' },
+    });
+    assert.deepEqual(parseRequest('{"id":1,"request":"status"}'), { kind: 'status', id: 1 });
+    assert.equal(parseRequest('{"type":1121}').id, null);
+  });
+
+  it('refuses what is not a request, keeping the id when it could be read', () => {
+    assert.throws(() => parseRequest('nope'), { code: 'REQUEST_MALFORMED' });
+    assert.throws(() => parseRequest('"str"'), { code: 'REQUEST_MALFORMED' });
+    assert.throws(() => parseRequest('{"id":{"a":1}}'), { code: 'REQUEST_ID_INVALID' });
+    assert.throws(() => parseRequest(`{"id":"${'x'.repeat(129)}"}`), { code: 'REQUEST_ID_INVALID' });
+    assert.throws(
+      () => parseRequest('{"id":3,"request":"x"}'),
+      (e: unknown) => (e as { id: unknown }).id === 3,
+    );
+  });
+
+  it('formats one line per reply and never leaks internal errors', () => {
+    assert.equal(formatReply({ id: 1, ok: true }), '{"id":1,"ok":true}\n');
+    assert.deepEqual(errorReply(2, new AuditRelayError('EPERM', 'denied')), {
+      id: 2,
+      ok: false,
+      error: { code: 'EPERM', message: 'denied' },
+    });
+    assert.deepEqual(errorReply(3, new Error('secret detail')), {
+      id: 3,
+      ok: false,
+      error: { code: 'INTERNAL', message: 'Internal error' },
+    });
+  });
+});
