@@ -71,8 +71,22 @@ export class AuditRelayClient {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#waiters.set(id, { resolve, reject });
-      this.#socket.write(`${JSON.stringify({ id, ...body })}\n`);
+      this.#queueWrite(`${JSON.stringify({ id, ...body })}\n`);
     });
+  }
+
+  #outgoing = '';
+
+  /** Requests made in the same tick leave in one write. */
+  #queueWrite(line: string): void {
+    if (this.#outgoing === '') {
+      process.nextTick(() => {
+        const chunk = this.#outgoing;
+        this.#outgoing = '';
+        if (!this.#socket.destroyed) this.#socket.write(chunk);
+      });
+    }
+    this.#outgoing += line;
   }
 
   #onData(chunk: string): void {

@@ -73,7 +73,10 @@ export class Emitter {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(WORKER_URL);
+    // The worker holds no data of its own (a batch at a time): keep its heap small.
+    const worker = new Worker(WORKER_URL, {
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 24 },
+    });
     worker.on('message', (reply: BatchReply) => this.#onReply(reply));
     worker.on('error', (error) => this.#onCrash(worker, error));
     worker.on('exit', (code) => this.#onCrash(worker, new Error(`worker exited with code ${code}`)));

@@ -7,11 +7,14 @@ import { cpus, release, totalmem } from 'node:os';
 import { startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { REPO_ROOT } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+import { benchDaemon } from './daemon-bench.js';
 import { benchEmitter } from './emitter-bench.js';
 import { type BenchRow, printRows } from './stats.js';
 
 const N = Number(process.env['BENCH_N'] ?? 20_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+/** Millions of events for the RSS measurement. */
+const MILLIONS = Number(process.env['BENCH_MILLIONS'] ?? 1);
 
 async function main(): Promise<number> {
   const reason = await whyNoKernelAudit();
@@ -34,6 +37,7 @@ async function main(): Promise<number> {
   try {
     const emitter = await benchEmitter(N, ROUNDS);
     sections['Emit into the kernel (auditd running, write_logs = no)'] = emitter.rows;
+    sections['The daemon, through its socket'] = await benchDaemon(N, ROUNDS, emitter.cMedian, MILLIONS);
   } finally {
     await auditd.stop();
   }

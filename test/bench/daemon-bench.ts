@@ -1,0 +1,108 @@
+/**
+ * The daemon through its socket: throughput with 1, 8 and 32 pipelining clients, ack latency at a fixed
+ * rate, and the daemon's RSS after a million events (read from /proc, twice, to see whether it grows).
+ */
+import { readFileSync } from 'node:fs';
+import { type AuditRelayClient, connect } from '../../src/client.js';
+import { configFor, type RunningDaemon, startDaemon } from '../harness/daemon.js';
+import { type BenchRow, median, percentile } from './stats.js';
+
+const WINDOW = 128;
+
+async function pump(client: AuditRelayClient, count: number, tag: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      await client.send({ type: 'TRUSTED_APP', fields: { tag, i } });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WINDOW, count) }, worker));
+}
+
+async function throughput(daemon: RunningDaemon, clients: number, total: number): Promise<number> {
+  const connections = await Promise.all(Array.from({ length: clients }, () => connect(daemon.socket)));
+  const start = process.hrtime.bigint();
+  await Promise.all(connections.map((c, i) => pump(c, Math.floor(total / clients), i)));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await Promise.all(connections.map((c) => c.close()));
+  return total / seconds;
+}
+
+async function latency(daemon: RunningDaemon, rate: number, count: number): Promise<number[]> {
+  const client = await connect(daemon.socket);
+  const samples: number[] = [];
+  const start = process.hrtime.bigint();
+  const pending: Array<Promise<void>> = [];
+  for (let i = 0; i < count; i++) {
+    const due = start + BigInt(Math.round((i * 1e9) / rate));
+    while (process.hrtime.bigint() < due) {
+      if (due - process.hrtime.bigint() > 2_000_000n) await new Promise((resolve) => setTimeout(resolve, 1));
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+    const sent = process.hrtime.bigint();
+    pending.push(
+      client.send({ type: 'TRUSTED_APP', fields: { lat: i } }).then(() => {
+        samples.push(Number(process.hrtime.bigint() - sent) / 1e6);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  await client.close();
+  return samples;
+}
+
+function rssMiB(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
+  return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
+}
+
+export async function benchDaemon(
+  n: number,
+  rounds: number,
+  cMedian: number,
+  millions: number,
+): Promise<BenchRow[]> {
+  const daemon = await startDaemon({
+    config: configFor([0], ['TRUSTED_APP'], 'max_in_flight = 1024'),
+    env: { NODE_OPTIONS: process.env['DAEMON_NODE_OPTIONS'] ?? '' },
+  });
+  try {
+    const rows: BenchRow[] = [];
+    for (const clients of [1, 8, 32]) {
+      const runs: number[] = [];
+      for (let r = 0; r < rounds; r++) runs.push(await throughput(daemon, clients, n));
+      rows.push({
+        name: `socket, ${clients} client(s), pipelined`,
+        value: median(runs),
+        unit: 'ev/s',
+        baseline: cMedian,
+      });
+    }
+    const samples = await latency(daemon, 5000, 10_000);
+    rows.push({ name: 'ack latency p50 at 5,000 ev/s', value: percentile(samples, 0.5) * 1000, unit: 'µs' });
+    rows.push({ name: 'ack latency p99 at 5,000 ev/s', value: percentile(samples, 0.99) * 1000, unit: 'µs' });
+    const pid = daemon.child.pid ?? 0;
+    const half = Math.round((millions * 1_000_000) / 2);
+    await throughput(daemon, 8, half);
+    const mid = rssMiB(pid);
+    await throughput(daemon, 8, half);
+    const end = rssMiB(pid);
+    const total = `${(millions * 1e6).toLocaleString('en')} events`;
+    rows.push({
+      name: `daemon RSS after ${(half).toLocaleString('en')} events`,
+      value: mid.rss,
+      unit: 'MiB',
+    });
+    rows.push({
+      name: `daemon RSS after ${total}`,
+      value: end.rss,
+      unit: 'MiB',
+      note: `peak ${end.hwm.toFixed(0)} MiB`,
+    });
+    return rows;
+  } finally {
+    await daemon.stop();
+  }
+}

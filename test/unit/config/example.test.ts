@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { libauditTypeTable } from '../../../src/audit/type-table.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { configSchema } from '../../../src/config/schema.js';
+import { systemAccounts } from '../../../src/daemon/accounts.js';
+import { prepareRuntime } from '../../../src/daemon/runtime.js';
+import { REPO_ROOT } from '../../harness/exec.js';
+
+describe('the shipped example config', () => {
+  const file = `${REPO_ROOT}config/auditrelay.toml`;
+
+  it('is valid, and its daemon values are the defaults', () => {
+    const config = loadConfig(file);
+    assert.deepEqual(config.daemon, configSchema.parse({}).daemon);
+  });
+
+  it('names only existing accounts and event types', () => {
+    prepareRuntime(file, loadConfig(file), systemAccounts, libauditTypeTable());
+  });
+});
