@@ -5,7 +5,11 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { applyCommand } from './commands/apply.js';
+import { collectorConfigCommand } from './commands/collector-config.js';
+import { configCommand } from './commands/config.js';
 import { emitCommand } from './commands/emit.js';
+import { preflightCommand } from './commands/preflight.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { AuditRelayError, EXIT, exitCodeFor } from './errors.js';
@@ -29,6 +33,10 @@ export async function main(argv: string[]): Promise<number> {
       .command(runCommand)
       .command(emitCommand)
       .command(statusCommand)
+      .command(configCommand)
+      .command(applyCommand)
+      .command(preflightCommand)
+      .command(collectorConfigCommand)
       .demandCommand(1, 'Name a command (see --help)')
       .strict()
       .fail((message, error) => {

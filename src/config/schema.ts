@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { RECORD_BYTES } from '../audit/record.js';
 import { duration } from './duration.js';
+import { auditdSchema, forwardingSchema } from './forwarding-schema.js';
 
 const absolutePath = z
   .string()
@@ -65,6 +66,9 @@ const client = z
 export const configSchema = z.strictObject({
   daemon: daemon.default(daemon.parse({})),
   clients: z.array(client).default([]),
+  /** Absent: auditrelay does not manage forwarding (apply refuses). */
+  forwarding: forwardingSchema.optional(),
+  auditd: auditdSchema.default(auditdSchema.parse({})),
 });
 
 /** The validated configuration, every default resolved. */

@@ -1,0 +1,133 @@
+/**
+ * `auditrelay apply --config FILE [--root DIR] [--dry-run | --diff] [--no-restart] [--force]`: makes auditd
+ * forward every record to the collector and store none — atomically, idempotently, and only after the
+ * Kerberos preflight passed (unless --force).
+ */
+import type { CommandModule } from 'yargs';
+import { loadConfig } from '../config/load.js';
+import { AuditRelayError } from '../errors.js';
+import { writeAllAtomically } from '../forwarding/atomic-write.js';
+import { detectAudit } from '../forwarding/audit-install.js';
+import { makePlan, type Plan } from '../forwarding/plan.js';
+import { restartCommand, runRestart } from '../forwarding/restart.js';
+import { unifiedDiff } from '../forwarding/unified-diff.js';
+import { type PreflightReport, preflight } from '../kerberos/preflight.js';
+import { makeOutput } from './output.js';
+import { checkLines } from './report.js';
+import { DEFAULT_CONFIG } from './run.js';
+
+interface ApplyArgs {
+  config: string;
+  root: string;
+  'dry-run': boolean;
+  diff: boolean;
+  restart: boolean;
+  force: boolean;
+  json: boolean;
+}
+
+function human(plan: Plan, report: PreflightReport, outcome: { written: boolean; restart: string }): string {
+  const lines = plan.files.map(
+    (f) => `  ${f.changed ? (outcome.written ? 'changed  ' : 'would change') : 'unchanged'} ${f.devicePath}`,
+  );
+  return [
+    'Managed files:',
+    ...lines,
+    `auditd: ${outcome.restart}`,
+    ...plan.notes.map((n) => `note: ${n}`),
+    ...plan.warnings.map((w) => `WARNING: ${w}`),
+    ...plan.leaks.map((l) => `LOCAL STORAGE: ${l.message} — fix: ${l.fix} [${l.code}]`),
+    'Kerberos preflight:',
+    ...checkLines(report.checks),
+  ].join('\n');
+}
+
+async function restartIfNeeded(
+  plan: Plan,
+  args: ApplyArgs,
+  configured: readonly string[] | undefined,
+): Promise<string> {
+  if (!plan.files.some((f) => f.changed)) return 'not restarted (nothing changed)';
+  if (!args.restart) return 'NOT restarted (--no-restart): restart auditd for the change to take effect';
+  const command = restartCommand(configured, args.root);
+  if (command === undefined)
+    return 'NOT restarted (no systemd here and no auditd.restart_command): restart auditd yourself';
+  await runRestart(command);
+  return `restarted (${command.join(' ')})`;
+}
+
+export const applyCommand: CommandModule<object, ApplyArgs> = {
+  command: 'apply',
+  describe: 'Write the audisp-remote/auditd configuration and restart auditd',
+  builder: (yargs) =>
+    yargs
+      .option('config', { type: 'string', default: DEFAULT_CONFIG, describe: 'Config file' })
+      .option('root', {
+        type: 'string',
+        default: '/',
+        describe: 'Apply under this root (image builds, tests)',
+      })
+      .option('dry-run', {
+        type: 'boolean',
+        default: false,
+        describe: 'Show what would change; write nothing',
+      })
+      .option('diff', { type: 'boolean', default: false, describe: 'Print a unified diff; write nothing' })
+      .option('restart', {
+        type: 'boolean',
+        default: true,
+        describe: 'Restart auditd when a file changed (--no-restart)',
+      })
+      .option('force', {
+        type: 'boolean',
+        default: false,
+        describe: 'Write even when the Kerberos preflight fails',
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
+  handler: async (args) => {
+    const config = loadConfig(args.config);
+    const plan = makePlan(config, args.root, detectAudit(args.root));
+    const forwarding = config.forwarding;
+    if (forwarding === undefined)
+      throw new AuditRelayError('CONFIG_NO_FORWARDING', 'The config has no [forwarding] section');
+    const report = await preflight(forwarding, { root: args.root });
+    if (args.diff) {
+      process.stdout.write(
+        plan.files.map((f) => unifiedDiff(f.devicePath, f.before ?? '', f.after)).join(''),
+      );
+      return;
+    }
+    const output = makeOutput(args.json);
+    const write = !args['dry-run'];
+    if (write && !report.ok && !args.force) {
+      output.result(
+        { ok: false, written: false, preflight: report },
+        human(plan, report, { written: false, restart: 'not restarted' }),
+      );
+      throw new AuditRelayError(
+        'PREFLIGHT_FAILED',
+        'Kerberos preflight failed: nothing written (--force writes anyway)',
+      );
+    }
+    const changed = plan.files.filter((f) => f.changed);
+    if (write && changed.length > 0)
+      writeAllAtomically(changed.map((f) => ({ path: f.path, content: f.after, mode: f.mode })));
+    const restart = write
+      ? await restartIfNeeded(plan, args, config.auditd.restart_command)
+      : 'not restarted (dry run)';
+    output.result(
+      {
+        ok: true,
+        dry_run: !write,
+        changed: changed.map((f) => f.devicePath),
+        unchanged: plan.files.filter((f) => !f.changed).map((f) => f.devicePath),
+        auditd: restart,
+        notes: plan.notes,
+        warnings: plan.warnings,
+        leaks: plan.leaks,
+        preflight: report,
+      },
+      human(plan, report, { written: write, restart }),
+    );
+  },
+};

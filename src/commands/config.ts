@@ -1,0 +1,58 @@
+/**
+ * `auditrelay config check --config FILE [--json]`: validates everything (schema, names of users, groups and
+ * event types) and touches nothing. `auditrelay config show`: the effective configuration, defaults resolved.
+ */
+import type { CommandModule } from 'yargs';
+import { libauditTypeTable } from '../audit/type-table.js';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load.js';
+import { systemAccounts } from '../daemon/accounts.js';
+import { prepareRuntime } from '../daemon/runtime.js';
+import { makeOutput } from './output.js';
+import { DEFAULT_CONFIG } from './run.js';
+
+interface ConfigArgs {
+  config: string;
+  json: boolean;
+}
+
+const options = {
+  config: { type: 'string', default: DEFAULT_CONFIG, describe: 'Config file' },
+  json: { type: 'boolean', default: false, describe: 'Print JSON' },
+} as const;
+
+const check: CommandModule<object, ConfigArgs> = {
+  command: 'check',
+  describe: 'Validate a config file (changes nothing)',
+  builder: (yargs) => yargs.options(options),
+  handler: (args) => {
+    const output = makeOutput(args.json);
+    try {
+      prepareRuntime(args.config, loadConfig(args.config), systemAccounts, libauditTypeTable());
+    } catch (error) {
+      if (error instanceof ConfigError && args.json) {
+        output.result({ ok: false, file: error.file, problems: error.problems }, '');
+      }
+      throw error;
+    }
+    output.result({ ok: true, file: args.config }, `${args.config}: valid`);
+  },
+};
+
+const show: CommandModule<object, ConfigArgs> = {
+  command: 'show',
+  describe: 'Print the effective configuration, defaults resolved (durations in ms)',
+  builder: (yargs) => yargs.options(options),
+  handler: (args) => {
+    const config = loadConfig(args.config);
+    const text = JSON.stringify(config, null, 2);
+    makeOutput(args.json).result(config, text);
+  },
+};
+
+export const configCommand: CommandModule = {
+  command: 'config <action>',
+  describe: 'Check or show the configuration',
+  builder: (yargs) => yargs.command(check).command(show).demandCommand(1),
+  handler: () => undefined,
+};

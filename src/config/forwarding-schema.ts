@@ -1,0 +1,105 @@
+/**
+ * `[forwarding]` and `[auditd]`: how auditd and its audisp-remote plugin forward every record to the
+ * collector. Values are limited to what the installed audit (3.0.9) accepts, minus known-broken choices.
+ */
+import { z } from 'zod';
+import { ACTION_WORDS, type ActionKey, BROKEN_ACTIONS, NAME_FORMATS } from '../forwarding/audit-3.0.9.js';
+import { duration } from './duration.js';
+
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(96)
+  .regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path of letters, digits and ._/-');
+const host = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^[0-9a-fA-F:]+$/, 'must be a host name or IP address');
+const principalPart = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a principal name component');
+
+function action<K extends ActionKey>(key: K, fallback: (typeof ACTION_WORDS)[K][number]) {
+  const words = ACTION_WORDS[key] as readonly string[];
+  return z
+    .string()
+    .superRefine((word, ctx) => {
+      if (!words.includes(word)) {
+        ctx.addIssue({ code: 'custom', message: `must be one of ${words.join(', ')} (audisp-remote 3.0.9)` });
+      }
+      const broken = BROKEN_ACTIONS[key]?.[word];
+      if (broken !== undefined) ctx.addIssue({ code: 'custom', message: broken });
+    })
+    .default(fallback);
+}
+
+export const forwardingSchema = z
+  .strictObject({
+    /** The customer's collector (host name or IP address). Required. */
+    collector: host,
+    port: z.number().int().min(1).max(65535).default(60),
+    /** "krb5" (Kerberos 5 protected). "tcp" is plaintext: only with allow_plaintext = true (labs). */
+    transport: z.enum(['krb5', 'tcp']).default('krb5'),
+    allow_plaintext: z.boolean().default(false),
+    /** The collector's service principal; default "auditd/<collector>". */
+    service_principal: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9.-]*$/, 'must look like service/host')
+      .optional(),
+    /** First component of our client principal: <client_name>/<hostname>@<realm>. */
+    client_name: principalPart.default('auditd'),
+    keytab: absolutePath.default('/etc/audit/audisp-remote.key'),
+    krb5_config: absolutePath.default('/etc/krb5.conf'),
+    /** audisp-remote heartbeat_timeout; "0s" disables it. */
+    heartbeat_timeout: duration(0, 86_400_000).default(0),
+    queue_depth: z.number().int().min(1).max(1_000_000).default(65536),
+    network_retry_time: duration(1000, 3_600_000).default(1000),
+    max_tries_per_record: z.number().int().min(1).max(1000).default(3),
+    max_time_per_record: duration(1000, 3_600_000).default(5000),
+    network_failure_action: action('network_failure_action', 'stop'),
+    disk_low_action: action('disk_low_action', 'ignore'),
+    disk_full_action: action('disk_full_action', 'warn_once'),
+    disk_error_action: action('disk_error_action', 'warn_once'),
+    remote_ending_action: action('remote_ending_action', 'reconnect'),
+    generic_error_action: action('generic_error_action', 'syslog'),
+    generic_warning_action: action('generic_warning_action', 'syslog'),
+    queue_error_action: action('queue_error_action', 'stop'),
+    overflow_action: action('overflow_action', 'syslog'),
+    startup_failure_action: action('startup_failure_action', 'warn_once_continue'),
+  })
+  .refine((f) => f.service_principal === undefined || f.service_principal.split('/')[0] === f.client_name, {
+    message:
+      'the first component must equal client_name: the collector accepts with krb5_principal = that name and authorises clients by it',
+    path: ['service_principal'],
+  })
+  .refine((f) => f.transport === 'krb5' || f.allow_plaintext, {
+    message:
+      'transport = "tcp" sends records in plaintext: set allow_plaintext = true to accept that (labs only)',
+    path: ['transport'],
+  });
+
+export const auditdSchema = z
+  .strictObject({
+    /** Where auditd.conf, audisp-remote.conf and plugins.d live. */
+    config_dir: absolutePath.default('/etc/audit'),
+    /** auditd's queue to plugins: the default 2000 drops bursts silently (platform-facts). */
+    q_depth: z.number().int().min(2000).max(1_000_000).default(65536),
+    /** High, because audisp-remote 3.0.9 crashes on every failed KRB5 reconnect (platform-facts). */
+    max_restarts: z.number().int().min(0).max(1_000_000).default(100_000),
+    name_format: z.enum(NAME_FORMATS).default('hostname'),
+    /** Required with name_format = "user". */
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a short name')
+      .optional(),
+    /** Command that restarts auditd after a managed file changed; default: systemctl when systemd runs. */
+    restart_command: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .refine((a) => a.name_format !== 'user' || a.name !== undefined, {
+    message: 'name_format = "user" needs name',
+    path: ['name'],
+  });
+
+export type ForwardingConfig = z.infer<typeof forwardingSchema>;
+export type AuditdConfig = z.infer<typeof auditdSchema>;

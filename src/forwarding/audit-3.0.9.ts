@@ -1,0 +1,82 @@
+/**
+ * What audit 3.0.9 (Debian 12) accepts, as its own parsers define it: the keyword table of
+ * audisp/plugins/remote/remote-config.c and the value words of each key, probed against the installed
+ * /sbin/audisp-remote (an unknown keyword or word makes it exit 6). Also the auditd.conf keys we manage.
+ */
+
+/** Every keyword audisp-remote 3.0.9 knows; any other is fatal. */
+export const AUDISP_REMOTE_KEYWORDS = [
+  'remote_server',
+  'port',
+  'local_port',
+  'transport',
+  'mode',
+  'queue_file',
+  'queue_depth',
+  'format',
+  'network_retry_time',
+  'max_tries_per_record',
+  'max_time_per_record',
+  'heartbeat_timeout',
+  'enable_krb5',
+  'krb5_principal',
+  'krb5_client_name',
+  'krb5_key_file',
+  'network_failure_action',
+  'disk_low_action',
+  'disk_full_action',
+  'disk_error_action',
+  'remote_ending_action',
+  'generic_error_action',
+  'generic_warning_action',
+  'queue_error_action',
+  'overflow_action',
+  'startup_failure_action',
+] as const;
+
+const FAILURE_WORDS = [
+  'ignore',
+  'syslog',
+  'suspend',
+  'single',
+  'halt',
+  'stop',
+  'warn_once',
+  'warn_once_continue',
+] as const;
+
+/** Accepted words per action key (`exec` is left out: it needs a root-owned 0750 helper we do not manage). */
+export const ACTION_WORDS = {
+  network_failure_action: FAILURE_WORDS,
+  disk_low_action: FAILURE_WORDS,
+  disk_full_action: FAILURE_WORDS,
+  disk_error_action: FAILURE_WORDS,
+  remote_ending_action: [...FAILURE_WORDS, 'reconnect'],
+  generic_error_action: FAILURE_WORDS,
+  generic_warning_action: FAILURE_WORDS,
+  queue_error_action: FAILURE_WORDS,
+  overflow_action: ['ignore', 'syslog', 'suspend', 'single', 'halt'],
+  startup_failure_action: ['ignore', 'syslog', 'warn_once', 'warn_once_continue'],
+} as const;
+
+export type ActionKey = keyof typeof ACTION_WORDS;
+
+/**
+ * Words the parser accepts but that break forwarding (platform-facts): with `syslog` a network failure
+ * wedges audisp-remote for good (it never reconnects).
+ */
+export const BROKEN_ACTIONS: Partial<Record<ActionKey, Readonly<Record<string, string>>>> = {
+  network_failure_action: {
+    syslog:
+      'audisp-remote 3.0.9 never reconnects after a network failure with "syslog"; use "stop" (auditd restarts it)',
+  },
+};
+
+/** auditd.conf `name_format` words. */
+export const NAME_FORMATS = ['none', 'hostname', 'fqd', 'numeric', 'user'] as const;
+
+/** The longest line audit's config parsers read (fgets into a 128-byte buffer). */
+export const MAX_LINE_BYTES = 127;
+
+/** The first upstream release without the KRB5 reconnect segfault (krb5_cc_close(NULL); PR #446). */
+export const KRB5_CRASH_FIXED_IN = [4, 0, 4] as const;

@@ -1,0 +1,74 @@
+/**
+ * A model of audit's own `key = value` config files (auditd.conf, audisp-remote.conf, plugins.d/*.conf),
+ * after audit-userspace's nv_split(): tokens separated by single spaces, `#` starts a comment line, lines
+ * are read into 128-byte buffers. Parsing keeps every line (comments, blanks, order) so that rewriting one
+ * key changes exactly that line.
+ */
+import { AuditRelayError } from '../errors.js';
+import { MAX_LINE_BYTES } from './audit-3.0.9.js';
+
+type Line =
+  | { readonly kind: 'setting'; readonly key: string; value: string }
+  | { readonly kind: 'other'; readonly text: string };
+
+export class ConfFile {
+  readonly #lines: Line[];
+
+  private constructor(lines: Line[]) {
+    this.#lines = lines;
+  }
+
+  /** Parses file text; lines that are not `key = value` are kept verbatim. */
+  static parse(text: string): ConfFile {
+    const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+    const lines: Line[] = body === '' ? [] : body.split('\n').map(parseLine);
+    return new ConfFile(lines);
+  }
+
+  /** The value of the first `key = …` line (audit's parsers let a later line override; we keep one). */
+  get(key: string): string | undefined {
+    const values = this.#lines.filter((l) => l.kind === 'setting' && l.key === key);
+    const last = values.at(-1);
+    return last?.kind === 'setting' ? last.value : undefined;
+  }
+
+  keys(): string[] {
+    return this.#lines.flatMap((l) => (l.kind === 'setting' ? [l.key] : []));
+  }
+
+  /** Sets `key`: rewrites its line in place (dropping duplicates), or appends it at the end. */
+  set(key: string, value: string): void {
+    const index = this.#lines.findIndex((l) => l.kind === 'setting' && l.key === key);
+    if (index < 0) {
+      this.#lines.push({ kind: 'setting', key, value });
+      return;
+    }
+    this.#lines[index] = { kind: 'setting', key, value };
+    for (let i = this.#lines.length - 1; i > index; i--) {
+      const line = this.#lines[i];
+      if (line?.kind === 'setting' && line.key === key) this.#lines.splice(i, 1);
+    }
+  }
+
+  /** Renders the file; throws CONFIG_LINE_TOO_LONG when a setting would not fit audit's line buffer. */
+  render(): string {
+    const out = this.#lines.map((line) => {
+      if (line.kind === 'other') return line.text;
+      const text = `${line.key} = ${line.value}`;
+      if (Buffer.byteLength(text) > MAX_LINE_BYTES) {
+        throw new AuditRelayError('CONFIG_LINE_TOO_LONG', `"${text}" is longer than ${MAX_LINE_BYTES} bytes`);
+      }
+      return text;
+    });
+    return out.length === 0 ? '' : `${out.join('\n')}\n`;
+  }
+}
+
+function parseLine(text: string): Line {
+  const tokens = text.split(' ').filter((t) => t !== '');
+  const [key, eq, value, ...rest] = tokens;
+  if (key === undefined || key.startsWith('#') || eq !== '=' || value === undefined || rest.length > 0) {
+    return { kind: 'other', text };
+  }
+  return { kind: 'setting', key, value };
+}

@@ -1,0 +1,105 @@
+/**
+ * What `apply` would do: the three managed files as they are and as they must be, plus what the integrator
+ * must know (the installed audit's known defects, plaintext transport, storage leaks apply cannot fix).
+ * Computing a plan reads files and writes nothing; `status` uses it to report drift.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { AuditRelayError } from '../errors.js';
+import type { AuditInstall } from './audit-install.js';
+import { managedAuditdKeys, renderAudispRemote, renderAuditd, renderAuRemotePlugin } from './render.js';
+import { findStorageLeaks, type StorageLeak } from './storage-leaks.js';
+
+export interface PlannedFile {
+  /** Path on the device (what the daemons read). */
+  readonly devicePath: string;
+  /** Path we read and write (devicePath under --root). */
+  readonly path: string;
+  readonly before: string | undefined;
+  readonly after: string;
+  readonly mode: number;
+  readonly changed: boolean;
+}
+
+export interface Plan {
+  readonly files: readonly PlannedFile[];
+  readonly notes: readonly string[];
+  readonly warnings: readonly string[];
+  /** Leaks that remain after apply (apply fixes write_logs and the queue file itself). */
+  readonly leaks: readonly StorageLeak[];
+}
+
+/** auditd needs max_restarts this high to survive audisp-remote 3.0.9's crash loop during an outage. */
+export const CRASH_SAFE_MAX_RESTARTS = 10_000;
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function planned(root: string, devicePath: string, after: string): PlannedFile {
+  const path = join(root, devicePath);
+  const before = read(path);
+  return { devicePath, path, before, after, mode: 0o640, changed: before !== after };
+}
+
+function checkInstall(config: Config, install: AuditInstall): void {
+  if (!install.audispRemote) {
+    throw new AuditRelayError(
+      'APPLY_NO_AUDISP_REMOTE',
+      '/sbin/audisp-remote is not installed (Debian: apt install audispd-plugins)',
+    );
+  }
+  if (config.forwarding?.transport === 'krb5' && !install.gssapi) {
+    throw new AuditRelayError(
+      'APPLY_NO_GSSAPI',
+      '/sbin/audisp-remote was built without GSSAPI: it cannot use transport KRB5',
+    );
+  }
+}
+
+export function makePlan(config: Config, root: string, install: AuditInstall): Plan {
+  const f = config.forwarding;
+  if (f === undefined)
+    throw new AuditRelayError('CONFIG_NO_FORWARDING', 'The config has no [forwarding] section');
+  checkInstall(config, install);
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  let auditd = config.auditd;
+  if (f.transport === 'krb5' && install.krb5ReconnectCrash) {
+    const note = `audit ${install.version} crashes audisp-remote on every failed KRB5 reconnect (fixed in 4.0.4); records queued in it at that moment are lost`;
+    if (auditd.max_restarts < CRASH_SAFE_MAX_RESTARTS) {
+      auditd = { ...auditd, max_restarts: CRASH_SAFE_MAX_RESTARTS };
+      notes.push(
+        `${note}: raised auditd max_restarts to ${CRASH_SAFE_MAX_RESTARTS} so forwarding survives collector outages`,
+      );
+    } else {
+      notes.push(`${note}: max_restarts = ${auditd.max_restarts} keeps auditd restarting it`);
+    }
+  }
+  if (f.transport === 'tcp')
+    warnings.push('PLAINTEXT: transport = tcp sends every audit record unencrypted (lab use only)');
+  const dir = auditd.config_dir;
+  const auditdPath = join(dir, 'auditd.conf');
+  const currentAuditd = read(join(root, auditdPath));
+  if (currentAuditd === undefined) {
+    throw new AuditRelayError(
+      'APPLY_NO_AUDITD_CONF',
+      `${join(root, auditdPath)} does not exist (is auditd installed?)`,
+    );
+  }
+  const files = [
+    planned(root, join(dir, 'audisp-remote.conf'), renderAudispRemote(f)),
+    planned(root, join(dir, 'plugins.d', 'au-remote.conf'), renderAuRemotePlugin()),
+    planned(root, auditdPath, renderAuditd(currentAuditd, auditd)),
+  ];
+  const leaks = findStorageLeaks(root, files[2]?.after, files[0]?.after);
+  return { files, notes, warnings, leaks };
+}
+
+/** Managed auditd.conf keys as apply would set them (for collector-config and docs). */
+export { managedAuditdKeys };
