@@ -14,6 +14,7 @@ import type { Notifier } from '../systemd/notifier.js';
 import type { Accounts } from './accounts.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { type Counters, newCounters, summary } from './counters.js';
+import { ForwardingMonitor } from './forwarding-monitor.js';
 import { openListener } from './listener.js';
 import { RefusalReporter } from './refusals.js';
 import { handleRequest, type RequestContext } from './requests.js';
@@ -44,6 +45,7 @@ export class Daemon {
   #server: Server | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #statusTimer: NodeJS.Timeout | undefined;
+  readonly #forwarding: ForwardingMonitor | undefined;
 
   constructor(runtime: Runtime, deps: DaemonDeps) {
     this.#runtime = runtime;
@@ -52,6 +54,8 @@ export class Daemon {
       (record) => void this.#emitInternal(record),
       runtime.config.daemon.refusal_report_interval,
     );
+    const port = runtime.config.forwarding?.port;
+    this.#forwarding = port === undefined ? undefined : new ForwardingMonitor(port, deps.log);
   }
 
   get counters(): Readonly<Counters> {
@@ -69,6 +73,7 @@ export class Daemon {
     this.#deps.log.notice(`auditrelay ${this.#deps.version} listening on ${where} (run ${this.#runId})`);
     this.#deps.notifier.ready(summary(this.#counters));
     this.#startHeartbeat();
+    this.#forwarding?.start();
     this.#statusTimer = setInterval(
       () => this.#deps.notifier.status(summary(this.#counters)),
       STATUS_PERIOD_MS,
@@ -149,6 +154,7 @@ export class Daemon {
         last_at: c.lastHeartbeatAt ?? null,
         last_ok: c.lastHeartbeatOk ?? null,
       },
+      forwarding: this.#forwarding?.health ?? null,
     };
   }
 
@@ -225,6 +231,7 @@ export class Daemon {
   }
 
   #stopTimers(): void {
+    this.#forwarding?.stop();
     clearInterval(this.#heartbeat);
     clearInterval(this.#statusTimer);
     this.#deps.notifier.stopWatchdog();

@@ -7,8 +7,14 @@
 import { AuditRelayError } from '../errors.js';
 import { MAX_LINE_BYTES } from './audit-3.0.9.js';
 
+/** A setting keeps its original text until it is changed, so untouched lines are written back verbatim. */
 type Line =
-  | { readonly kind: 'setting'; readonly key: string; value: string }
+  | {
+      readonly kind: 'setting';
+      readonly key: string;
+      readonly value: string;
+      readonly text: string | undefined;
+    }
   | { readonly kind: 'other'; readonly text: string };
 
 export class ConfFile {
@@ -40,10 +46,12 @@ export class ConfFile {
   set(key: string, value: string): void {
     const index = this.#lines.findIndex((l) => l.kind === 'setting' && l.key === key);
     if (index < 0) {
-      this.#lines.push({ kind: 'setting', key, value });
+      this.#lines.push({ kind: 'setting', key, value, text: undefined });
       return;
     }
-    this.#lines[index] = { kind: 'setting', key, value };
+    const current = this.#lines[index];
+    if (current?.kind !== 'setting' || current.value !== value)
+      this.#lines[index] = { kind: 'setting', key, value, text: undefined };
     for (let i = this.#lines.length - 1; i > index; i--) {
       const line = this.#lines[i];
       if (line?.kind === 'setting' && line.key === key) this.#lines.splice(i, 1);
@@ -53,7 +61,7 @@ export class ConfFile {
   /** Renders the file; throws CONFIG_LINE_TOO_LONG when a setting would not fit audit's line buffer. */
   render(): string {
     const out = this.#lines.map((line) => {
-      if (line.kind === 'other') return line.text;
+      if (line.kind === 'other' || line.text !== undefined) return line.text;
       const text = `${line.key} = ${line.value}`;
       if (Buffer.byteLength(text) > MAX_LINE_BYTES) {
         throw new AuditRelayError('CONFIG_LINE_TOO_LONG', `"${text}" is longer than ${MAX_LINE_BYTES} bytes`);
@@ -70,5 +78,5 @@ function parseLine(text: string): Line {
   if (key === undefined || key.startsWith('#') || eq !== '=' || value === undefined || rest.length > 0) {
     return { kind: 'other', text };
   }
-  return { kind: 'setting', key, value };
+  return { kind: 'setting', key, value, text };
 }

@@ -1,0 +1,113 @@
+/**
+ * The root-side health of forwarding for `auditrelay status`: kernel audit (via libaudit), auditd and its
+ * audisp-remote child, drift of the managed files from what apply would write, storage leaks and the
+ * Kerberos preflight. Each problem is named with a stable code.
+ */
+import { type KernelAuditStatus, kernelAuditStatus } from '../../native/audit-status.js';
+import type { Config } from '../config/schema.js';
+import { AuditRelayError } from '../errors.js';
+import { type PreflightReport, preflight } from '../kerberos/preflight.js';
+import { detectAudit } from './audit-install.js';
+import { makePlan } from './plan.js';
+import { establishedToPort, forwardingProcesses, listProcesses } from './processes.js';
+import type { StorageLeak } from './storage-leaks.js';
+
+export interface Problem {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface SystemStatus {
+  readonly kernel: KernelAuditStatus | { readonly error: string };
+  readonly auditd: {
+    readonly pid: number | null;
+    readonly audisp_remote_pid: number | null;
+    readonly collector_connected: boolean;
+  };
+  readonly drift: readonly string[];
+  readonly leaks: readonly StorageLeak[];
+  readonly preflight: PreflightReport | null;
+  readonly problems: readonly Problem[];
+}
+
+function readKernel(): KernelAuditStatus | { error: string } {
+  try {
+    return kernelAuditStatus();
+  } catch (error) {
+    const code = error instanceof AuditRelayError ? error.code : 'ERROR';
+    return {
+      error:
+        code === 'EPERM'
+          ? 'EPERM: reading kernel audit status needs root (CAP_AUDIT_CONTROL)'
+          : String(error),
+    };
+  }
+}
+
+export async function systemStatus(config: Config, root: string): Promise<SystemStatus> {
+  const problems: Problem[] = [];
+  const kernel = readKernel();
+  if ('error' in kernel) problems.push({ code: 'KERNEL_STATUS_UNREADABLE', message: kernel.error });
+  else {
+    if (kernel.enabled === 0)
+      problems.push({
+        code: 'KERNEL_AUDIT_DISABLED',
+        message: 'kernel audit is disabled (enabled 0): user records are dropped silently',
+      });
+    if (kernel.pid === 0)
+      problems.push({
+        code: 'AUDITD_NOT_RUNNING',
+        message: 'no auditd owns kernel audit: records go to the kernel log, not to the collector',
+      });
+    if (kernel.lost > 0)
+      problems.push({
+        code: 'KERNEL_LOST',
+        message: `the kernel lost ${kernel.lost} record(s) (backlog overflow)`,
+      });
+  }
+  const kernelPid = 'error' in kernel || kernel.pid === 0 ? undefined : kernel.pid;
+  const found = forwardingProcesses(listProcesses(), kernelPid);
+  const f = config.forwarding;
+  const connected = f !== undefined && found.audispRemote !== undefined && establishedToPort(f.port);
+  if (f !== undefined && found.auditd !== undefined && found.audispRemote === undefined) {
+    problems.push({
+      code: 'AUDISP_REMOTE_NOT_RUNNING',
+      message: 'auditd runs without audisp-remote: nothing is forwarded',
+    });
+  } else if (f !== undefined && found.audispRemote !== undefined && !connected) {
+    problems.push({
+      code: 'COLLECTOR_NOT_CONNECTED',
+      message: `audisp-remote has no connection to the collector port ${f.port}`,
+    });
+  }
+  let drift: string[] = [];
+  let leaks: readonly StorageLeak[] = [];
+  let report: PreflightReport | null = null;
+  if (f !== undefined) {
+    const plan = makePlan(config, root, detectAudit(root));
+    drift = plan.files.filter((file) => file.changed).map((file) => file.devicePath);
+    for (const path of drift)
+      problems.push({
+        code: 'CONFIG_DRIFT',
+        message: `${path} differs from what apply writes: run auditrelay apply`,
+      });
+    leaks = plan.leaks;
+    for (const leak of leaks) problems.push({ code: leak.code, message: leak.message });
+    report = await preflight(f, { root });
+    for (const check of report.checks.filter((c) => c.verdict === 'fail')) {
+      problems.push({ code: check.code ?? 'PREFLIGHT_FAILED', message: check.message });
+    }
+  }
+  return {
+    kernel,
+    auditd: {
+      pid: found.auditd ?? null,
+      audisp_remote_pid: found.audispRemote ?? null,
+      collector_connected: connected,
+    },
+    drift,
+    leaks,
+    preflight: report,
+    problems,
+  };
+}

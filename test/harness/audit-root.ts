@@ -1,0 +1,35 @@
+/**
+ * A temp root laid out like a device for `apply --root`: Debian 12's stock /etc/audit files (fixtures
+ * captured from audit 3.0.9), and links to the machine's audisp-remote binary and dpkg database so that
+ * apply sees the installed audit version, as it would inside an image.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './exec.js';
+
+export const STOCK = `${REPO_ROOT}test/fixtures/debian-12-audit-3.0.9`;
+
+export interface AuditRoot {
+  readonly root: string;
+  readonly config: string;
+  path(devicePath: string): string;
+  remove(): void;
+}
+
+export function makeAuditRoot(configToml: string): AuditRoot {
+  const root = mkdtempSync(join(tmpdir(), 'auditrelay-root-'));
+  cpSync(`${STOCK}/etc`, join(root, 'etc'), { recursive: true });
+  mkdirSync(join(root, 'sbin'));
+  symlinkSync('/sbin/audisp-remote', join(root, 'sbin/audisp-remote'));
+  mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true });
+  symlinkSync('/var/lib/dpkg/status', join(root, 'var/lib/dpkg/status'));
+  const config = join(root, 'auditrelay.toml');
+  writeFileSync(config, configToml);
+  return {
+    root,
+    config,
+    path: (devicePath) => join(root, devicePath),
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}

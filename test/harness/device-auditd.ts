@@ -1,0 +1,62 @@
+/**
+ * The device's auditd, configured by `auditrelay apply --root ROOT`: in a private mount namespace ROOT's
+ * /etc/audit and krb5.conf are bind-mounted over the real ones (audisp-remote's config path is compiled in
+ * and auditd gives plugins an empty environment — platform-facts), then `auditd -n` starts. The real /etc
+ * is never changed. Stopped by PID; kernel audit state restored and checked.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { forwardingProcesses, listProcesses } from '../../src/forwarding/processes.js';
+import { stopChild, waitFor } from './exec.js';
+import { type KernelStatus, kernelStatus, restoreKernelStatus } from './kernel-audit.js';
+
+export interface DeviceAuditd {
+  readonly child: ChildProcess;
+  /** auditd's pid (the shell execs it, so it is the child's pid). */
+  readonly pid: number;
+  output(): string;
+  /** audisp-remote's pid, when running. */
+  audispRemote(): number | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startDeviceAuditd(root: string): Promise<DeviceAuditd> {
+  const before: KernelStatus = await kernelStatus();
+  const mounts = [`mount --bind ${root}/etc/audit /etc/audit`];
+  if (existsSync(`${root}/etc/krb5.conf`)) mounts.push(`mount --bind ${root}/etc/krb5.conf /etc/krb5.conf`);
+  const child = spawn(
+    'unshare',
+    ['-m', '--propagation', 'private', 'sh', '-c', `${mounts.join(' && ')} && exec auditd -n`],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const pid = child.pid ?? -1;
+  const device: DeviceAuditd = {
+    child,
+    pid,
+    output: () => output,
+    audispRemote: () => forwardingProcesses(listProcesses(), pid).audispRemote,
+    stop: async () => {
+      await stopChild(child);
+      await restoreKernelStatus(before);
+    },
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`device auditd exited (${child.exitCode}): ${output}`);
+        return (await kernelStatus())['pid'] === String(pid) ? true : undefined;
+      },
+      10_000,
+      'the device auditd to own kernel audit',
+    );
+  } catch (error) {
+    await device.stop();
+    throw error;
+  }
+  return device;
+}

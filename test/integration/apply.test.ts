@@ -1,0 +1,180 @@
+/**
+ * `auditrelay apply` on a temp root seeded with Debian's stock audit files: the result, idempotence,
+ * dry runs, a failure half-way, the restart hook — and the real auditd and audisp-remote accepting the
+ * files they get.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { parseConfig } from '../../src/config/load.js';
+import { renderAuditd } from '../../src/forwarding/render.js';
+import { type AuditRoot, makeAuditRoot } from '../harness/audit-root.js';
+import { startDeviceAuditd } from '../harness/device-auditd.js';
+import { CLI, REPO_ROOT, run, waitFor } from '../harness/exec.js';
+import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+
+const notRoot = process.getuid?.() === 0 ? undefined : 'needs root (files owned by root)';
+const noKernelAudit = await whyNoKernelAudit();
+const PLAIN =
+  '[forwarding]\ncollector = "192.0.2.10"\nport = 6060\ntransport = "tcp"\nallow_plaintext = true\n';
+const MANAGED = [
+  'etc/audit/audisp-remote.conf',
+  'etc/audit/plugins.d/au-remote.conf',
+  'etc/audit/auditd.conf',
+];
+
+function apply(root: AuditRoot, ...flags: string[]) {
+  return run('node', [CLI, 'apply', '--config', root.config, '--root', root.root, '--json', ...flags]);
+}
+
+function snapshot(root: AuditRoot): Map<string, string> {
+  return new Map(
+    MANAGED.map((p) => [p, `${readFileSync(root.path(p), 'utf8')}|${statSync(root.path(p)).mtimeMs}`]),
+  );
+}
+
+describe('apply', { skip: notRoot }, () => {
+  const roots: AuditRoot[] = [];
+  const newRoot = (toml: string) => {
+    const root = makeAuditRoot(toml);
+    roots.push(root);
+    return root;
+  };
+  after(() => {
+    for (const root of roots) root.remove();
+  });
+
+  it('writes the managed files (root-owned 0640), keeping every unmanaged line of auditd.conf', async () => {
+    const root = newRoot(PLAIN);
+    const handEdited = readFileSync(`${REPO_ROOT}test/fixtures/hand-edited-auditd.conf`, 'utf8');
+    writeFileSync(root.path('etc/audit/auditd.conf'), handEdited);
+    const result = await apply(root);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.deepEqual(report.changed, [
+      '/etc/audit/audisp-remote.conf',
+      '/etc/audit/plugins.d/au-remote.conf',
+      '/etc/audit/auditd.conf',
+    ]);
+    assert.ok(report.warnings.some((w: string) => w.startsWith('PLAINTEXT')));
+    assert.equal(
+      readFileSync(root.path('etc/audit/auditd.conf'), 'utf8'),
+      renderAuditd(handEdited, parseConfig(PLAIN, 't').auditd),
+    );
+    for (const path of MANAGED) {
+      const st = statSync(root.path(path));
+      assert.equal(st.mode & 0o777, 0o640, path);
+      assert.equal(st.uid, 0, path);
+    }
+    assert.match(readFileSync(root.path('etc/audit/plugins.d/au-remote.conf'), 'utf8'), /^active = yes$/m);
+    assert.deepEqual(
+      readdirSync(root.path('etc/audit')).filter((f) => f.includes('auditrelay-')),
+      [],
+      'no temp files left',
+    );
+  });
+
+  it('is idempotent: a second apply changes nothing and restarts nothing', async () => {
+    const marker = '/tmp/auditrelay-restart-marker';
+    const root = newRoot(`${PLAIN}[auditd]\nrestart_command = ["sh", "-c", "echo restarted >> ${marker}"]\n`);
+    rmSync(marker, { force: true });
+    assert.equal((await apply(root)).code, 0);
+    assert.equal(readFileSync(marker, 'utf8'), 'restarted\n');
+    const before = snapshot(root);
+    const second = JSON.parse((await apply(root)).stdout);
+    assert.deepEqual(second.changed, []);
+    assert.equal(second.auditd, 'not restarted (nothing changed)');
+    assert.deepEqual(snapshot(root), before);
+    assert.equal(readFileSync(marker, 'utf8'), 'restarted\n');
+    rmSync(marker);
+  });
+
+  it('writes nothing with --dry-run or --diff, and --diff shows a unified diff', async () => {
+    const root = newRoot(PLAIN);
+    const before = snapshot(root);
+    const dry = JSON.parse((await apply(root, '--dry-run')).stdout);
+    assert.equal(dry.dry_run, true);
+    assert.equal(dry.changed.length, 3);
+    const diff = await run('node', [CLI, 'apply', '--config', root.config, '--root', root.root, '--diff']);
+    assert.match(diff.stdout, /^--- \/etc\/audit\/auditd.conf$/m);
+    assert.match(diff.stdout, /^-write_logs = yes$/m);
+    assert.match(diff.stdout, /^\+write_logs = no$/m);
+    assert.deepEqual(snapshot(root), before);
+  });
+
+  it('leaves every file as it was when a write fails half-way', async () => {
+    const root = newRoot(PLAIN);
+    rmSync(root.path('etc/audit/plugins.d'), { recursive: true });
+    writeFileSync(root.path('etc/audit/plugins.d'), 'not a directory');
+    const before = readFileSync(root.path('etc/audit/auditd.conf'), 'utf8');
+    const beforeRemote = readFileSync(root.path('etc/audit/audisp-remote.conf'), 'utf8');
+    const result = await apply(root);
+    assert.equal(result.code, 74, result.stderr);
+    assert.match(result.stderr, /APPLY_WRITE_FAILED/);
+    assert.equal(readFileSync(root.path('etc/audit/auditd.conf'), 'utf8'), before);
+    assert.equal(readFileSync(root.path('etc/audit/audisp-remote.conf'), 'utf8'), beforeRemote);
+    assert.deepEqual(
+      readdirSync(root.path('etc/audit')).filter((f) => f.includes('auditrelay-')),
+      [],
+    );
+  });
+
+  it('rejects a bad config whole, listing every problem, touching nothing', async () => {
+    const root = newRoot(
+      '[forwarding]\ncollector = "c"\nport = 0\nnetwork_failure_action = "reconnect"\n[auditd]\nbogus = 1\n',
+    );
+    const before = snapshot(root);
+    const result = await run('node', [CLI, 'apply', '--config', root.config, '--root', root.root]);
+    assert.equal(result.code, 78);
+    assert.match(result.stderr, /forwarding\.port/);
+    assert.match(result.stderr, /forwarding\.network_failure_action/);
+    assert.match(result.stderr, /auditd: unknown key\(s\): "bogus"/);
+    assert.deepEqual(snapshot(root), before);
+  });
+
+  it('renders an audisp-remote.conf (KRB5) that the real audisp-remote parses', async () => {
+    const root = newRoot('[forwarding]\ncollector = "collector.audit.test"\nport = 6060\n');
+    assert.equal((await apply(root, '--force')).code, 0);
+    const parse = (conf: string) =>
+      run('unshare', [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        `mount --bind ${conf} /etc/audit/audisp-remote.conf && exec /sbin/audisp-remote < /dev/null`,
+      ]);
+    assert.equal((await parse(root.path('etc/audit/audisp-remote.conf'))).code, 0);
+    // The control: the same binary rejects an unknown keyword (exit 6), so exit 0 above means "parsed".
+    writeFileSync(
+      root.path('bad.conf'),
+      `${readFileSync(root.path('etc/audit/audisp-remote.conf'), 'utf8')}bogus_key = 1\n`,
+    );
+    chmodSync(root.path('bad.conf'), 0o640);
+    assert.equal((await parse(root.path('bad.conf'))).code, 6);
+  });
+
+  it('produces files the real auditd starts with, running audisp-remote to the collector', {
+    skip: noKernelAudit,
+  }, async () => {
+    const collector = createServer();
+    const connected = new Promise<void>((resolve) => collector.once('connection', () => resolve()));
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const port = (collector.address() as AddressInfo).port;
+    const root = newRoot(
+      `[forwarding]\ncollector = "127.0.0.1"\nport = ${port}\ntransport = "tcp"\nallow_plaintext = true\n`,
+    );
+    assert.equal((await apply(root)).code, 0);
+    const auditd = await startDeviceAuditd(root.root);
+    try {
+      const remote = await waitFor(() => auditd.audispRemote(), 5000, 'audisp-remote to start');
+      await run('node', [CLI, 'emit', '--direct', '--type', 'TRUSTED_APP', 'probe=1']);
+      await connected;
+      assert.equal(auditd.audispRemote(), remote, 'audisp-remote keeps running');
+    } finally {
+      await auditd.stop();
+      collector.close();
+    }
+  });
+});
