@@ -9,6 +9,7 @@ import { applyCommand } from './commands/apply.js';
 import { collectorConfigCommand } from './commands/collector-config.js';
 import { configCommand } from './commands/config.js';
 import { emitCommand } from './commands/emit.js';
+import { resultPrinted } from './commands/output.js';
 import { preflightCommand } from './commands/preflight.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -18,7 +19,8 @@ import { version } from './version.js';
 function report(error: unknown, json: boolean): number {
   const code = error instanceof AuditRelayError ? error.code : 'INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
-  if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
+  if (json && !resultPrinted())
+    process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
   process.stderr.write(`auditrelay: ${message} [${code}]\n`);
   return exitCodeFor(error);
 }

@@ -5,10 +5,18 @@ export interface Output {
   result(value: unknown, human: string): void;
 }
 
+let printed = false;
+
+/** Whether a command already printed its result (then a failure adds no second JSON document). */
+export function resultPrinted(): boolean {
+  return printed;
+}
+
 export function makeOutput(json: boolean): Output {
   return {
     json,
     result(value, human) {
+      printed = true;
       process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
     },
   };

@@ -135,12 +135,13 @@ export async function preflight(f: ForwardingConfig, options: PreflightOptions):
   if (client === undefined || realm === undefined || fromKeytab.keytab === undefined) {
     checks.push(skip('ticket', 'needs a realm and a readable keytab'));
   } else {
-    const env = {
-      PATH: process.env['PATH'],
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
       KRB5_CONFIG: krb5conf,
       KRB5_CLIENT_KTNAME: keytabPath,
       KRB5CCNAME: 'MEMORY:auditrelay-preflight',
     };
+    delete env['KRB5_KTNAME'];
     const result = await probe(env, hostBasedService(service), client, options.timeoutMs ?? 15_000);
     if (result.ok)
       checks.push(pass('ticket', `obtained a ticket for ${serviceInRealm(service, realm)} as ${client}`));

@@ -98,7 +98,10 @@ export async function startKdc(): Promise<Kdc> {
         () =>
           new Promise<boolean | undefined>((resolve) => {
             const socket = tcpConnect(port, '127.0.0.1');
-            socket.once('connect', () => (socket.destroy(), resolve(true)));
+            socket.once('connect', () => {
+              socket.destroy();
+              resolve(true);
+            });
             socket.once('error', () => resolve(undefined));
           }),
         10_000,
