@@ -53,6 +53,8 @@ export function writeAllAtomically(writes: readonly FileWrite[]): void {
       },
     );
   }
-  writes.forEach((write, i) => renameSync(temps[i] ?? '', write.path));
+  writes.forEach((write, i) => {
+    renameSync(temps[i] ?? '', write.path);
+  });
   for (const dir of new Set(writes.map((w) => dirname(w.path)))) fsyncDir(dir);
 }
