@@ -10,9 +10,15 @@ import { REPO_ROOT } from '../../harness/exec.js';
 describe('the shipped example config', () => {
   const file = `${REPO_ROOT}config/auditrelay.toml`;
 
-  it('is valid, and its daemon values are the defaults', () => {
+  it('is valid, and the values it shows are the defaults', () => {
     const config = loadConfig(file);
-    assert.deepEqual(config.daemon, configSchema.parse({}).daemon);
+    const defaults = configSchema.parse({ forwarding: { collector: 'collector.example.com' } });
+    assert.deepEqual(config.daemon, defaults.daemon);
+    assert.deepEqual(config.auditd, defaults.auditd);
+    assert.deepEqual(config.forwarding, {
+      ...defaults.forwarding,
+      service_principal: 'auditd/collector.example.com',
+    });
   });
 
   it('names only existing accounts and event types', () => {

@@ -1,0 +1,82 @@
+/**
+ * `auditrelay status` as root: kernel audit read through libaudit, drift of the managed files, local storage
+ * leaks and the daemon's counters — each problem named by its code, exit 69 when there is one.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { type AuditRoot, makeAuditRoot } from '../harness/audit-root.js';
+import { startCapturingAuditd } from '../harness/capturing-auditd.js';
+import { configFor, startDaemon } from '../harness/daemon.js';
+import { CLI, run } from '../harness/exec.js';
+import { kernelStatus, whyNoKernelAudit } from '../harness/kernel-audit.js';
+
+const skip = await whyNoKernelAudit();
+const FORWARDING =
+  '[forwarding]\ncollector = "192.0.2.10"\nport = 6060\ntransport = "tcp"\nallow_plaintext = true\n';
+
+describe('status', { skip }, () => {
+  const roots: AuditRoot[] = [];
+  after(() => {
+    for (const root of roots) root.remove();
+  });
+
+  it('names drift, leaks and a disabled kernel, and clears drift after apply', async () => {
+    const root = makeAuditRoot(FORWARDING);
+    roots.push(root);
+    const status = async () => {
+      const result = await run('node', [
+        CLI,
+        'status',
+        '--config',
+        root.config,
+        '--root',
+        root.root,
+        '--socket',
+        '/nonexistent.sock',
+        '--json',
+      ]);
+      return { code: result.code, report: JSON.parse(result.stdout) };
+    };
+    const before = await status();
+    assert.equal(before.code, 69);
+    const codes = before.report.problems.map((p: { code: string }) => p.code);
+    assert.ok(codes.includes('CONFIG_DRIFT'));
+    assert.ok(codes.includes('DAEMON_UNREACHABLE'));
+    assert.equal(before.report.system.kernel.enabled, Number((await kernelStatus())['enabled']));
+    assert.equal(before.report.system.drift.length, 3);
+    assert.equal((await run('node', [CLI, 'apply', '--config', root.config, '--root', root.root])).code, 0);
+    const afterApply = await status();
+    assert.deepEqual(afterApply.report.system.drift, []);
+    writeFileSync(root.path('etc/audit/auditd.conf'), 'write_logs = yes\n');
+    const edited = await status();
+    assert.deepEqual(edited.report.system.drift, ['/etc/audit/auditd.conf']);
+  });
+
+  it("reports the running daemon's counters and the kernel as auditd owns it", async () => {
+    const auditd = await startCapturingAuditd();
+    const daemon = await startDaemon({ config: configFor([0], ['TRUSTED_APP']) });
+    try {
+      await run('node', [CLI, 'emit', '--socket', daemon.socket, '--type', 'TRUSTED_APP', 'x=1']);
+      const root = makeAuditRoot(`[daemon]\nsocket = "${daemon.socket}"\n${FORWARDING}`);
+      roots.push(root);
+      const result = await run('node', [
+        CLI,
+        'status',
+        '--config',
+        root.config,
+        '--root',
+        root.root,
+        '--json',
+      ]);
+      const report = JSON.parse(result.stdout);
+      assert.equal(report.daemon.counters.emitted, 1);
+      assert.equal(report.system.kernel.pid, auditd.pid);
+      assert.equal(report.system.kernel.enabled, 1);
+      assert.equal(report.system.auditd.pid, auditd.pid);
+    } finally {
+      await daemon.stop();
+      await auditd.stop();
+    }
+  });
+});

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { findStorageLeaks } from '../../../src/forwarding/storage-leaks.js';
+
+describe('local storage leaks', () => {
+  it('reports write_logs, a queue file and an unmasked journald audit socket; nothing when all are closed', () => {
+    const root = mkdtempSync(join(tmpdir(), 'auditrelay-leaks-'));
+    try {
+      mkdirSync(join(root, 'lib/systemd/system'), { recursive: true });
+      writeFileSync(join(root, 'lib/systemd/system/systemd-journald-audit.socket'), '[Socket]\n');
+      const codes = (auditd?: string, remote?: string) =>
+        findStorageLeaks(root, auditd, remote).map((l) => l.code);
+      assert.deepEqual(codes('write_logs = yes\n', 'mode = forward\n'), [
+        'LEAK_WRITE_LOGS',
+        'LEAK_QUEUE_FILE',
+        'LEAK_JOURNALD_AUDIT',
+      ]);
+      assert.deepEqual(
+        codes('local_events = yes\n', 'mode = immediate\n'),
+        ['LEAK_WRITE_LOGS', 'LEAK_JOURNALD_AUDIT'],
+        'write_logs defaults to yes',
+      );
+      mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
+      symlinkSync('/dev/null', join(root, 'etc/systemd/system/systemd-journald-audit.socket'));
+      assert.deepEqual(codes('write_logs = no\n', 'mode = immediate\n'), []);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
