@@ -78,7 +78,7 @@ export function configFor(uids: readonly number[], types: readonly string[], ext
   return [
     '[daemon]',
     'socket = "{socket}"',
-    'heartbeat_interval = "0s"',
+    extra.includes('heartbeat_interval') ? '' : 'heartbeat_interval = "0s"',
     extra,
     '[[clients]]',
     'name = "test"',

@@ -1,0 +1,104 @@
+/**
+ * The customer's collector: an auditd that receives over the network only (`local_events = no`), with
+ * transport KRB5 (or plaintext TCP for the capture control), inside our network namespace, with a private
+ * /run so its pid file does not clash with the device's auditd. Stopped, frozen and restarted by PID.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, stopChild, waitFor } from './exec.js';
+import type { NetNs } from './netns.js';
+
+export const COLLECTOR_PORT = 6060;
+
+export interface Collector {
+  readonly log: string;
+  readonly ip: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  freeze(): void;
+  thaw(): void;
+}
+
+function conf(dir: string, transport: 'KRB5' | 'TCP', keytab: string): string {
+  return [
+    'local_events = no',
+    'write_logs = yes',
+    `log_file = ${dir}/log/audit.log`,
+    'log_group = root',
+    'log_format = ENRICHED',
+    'flush = INCREMENTAL_ASYNC',
+    'freq = 50',
+    'max_log_file = 512',
+    'num_logs = 2',
+    'max_log_file_action = ROTATE',
+    'space_left = 75',
+    'admin_space_left = 50',
+    'name_format = NONE',
+    `tcp_listen_port = ${COLLECTOR_PORT}`,
+    'tcp_listen_queue = 5',
+    'tcp_max_per_addr = 2',
+    'tcp_client_max_idle = 0',
+    `transport = ${transport}`,
+    'krb5_principal = auditd',
+    `krb5_key_file = ${keytab}`,
+    'distribute_network = no',
+    'q_depth = 65536',
+    `plugin_dir = ${dir}/plugins.d`,
+    '',
+  ].join('\n');
+}
+
+export function makeCollector(
+  ns: NetNs,
+  dir: string,
+  transport: 'KRB5' | 'TCP',
+  keytab: string,
+  krb5Conf: string,
+): Collector {
+  mkdirSync(join(dir, 'log'), { recursive: true, mode: 0o750 });
+  mkdirSync(join(dir, 'plugins.d'), { recursive: true });
+  writeFileSync(join(dir, 'auditd.conf'), conf(dir, transport, keytab));
+  chmodSync(join(dir, 'auditd.conf'), 0o640);
+  let child: ChildProcess | undefined;
+  let output = '';
+  const listening = async () => {
+    const { stdout } = await run('ip', ['netns', 'exec', ns.name, 'ss', '-lnt']);
+    return stdout.includes(`:${COLLECTOR_PORT} `) ? true : undefined;
+  };
+  return {
+    log: join(dir, 'log', 'audit.log'),
+    ip: ns.nsIp,
+    start: async () => {
+      const script = `mount -t tmpfs auditrelay-collector-run /run && exec auditd -n -c ${dir}`;
+      child = spawn(
+        'ip',
+        ['netns', 'exec', ns.name, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', script],
+        {
+          env: { ...process.env, KRB5_CONFIG: krb5Conf },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+      const started = child;
+      await waitFor(
+        async () => {
+          if (started.exitCode !== null) throw new Error(`collector exited (${started.exitCode}): ${output}`);
+          return listening();
+        },
+        10_000,
+        'the collector to listen',
+      );
+    },
+    stop: async () => {
+      if (child !== undefined) {
+        child.kill('SIGCONT');
+        await stopChild(child);
+      }
+      child = undefined;
+    },
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
+  };
+}
