@@ -7,12 +7,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { forwardingProcesses, listProcesses } from '../../src/forwarding/processes.js';
-import { stopChild, waitFor } from './exec.js';
+import { REPO_ROOT, stopChild, waitFor } from './exec.js';
 import { type KernelStatus, kernelStatus, restoreKernelStatus } from './kernel-audit.js';
 
 export interface DeviceAuditd {
   readonly child: ChildProcess;
-  /** auditd's pid (the shell execs it, so it is the child's pid). */
+  /** auditd's pid (its parent is the reaper we started). */
   readonly pid: number;
   output(): string;
   /** audisp-remote's pid, when running. */
@@ -24,20 +24,28 @@ export async function startDeviceAuditd(root: string): Promise<DeviceAuditd> {
   const before: KernelStatus = await kernelStatus();
   const mounts = [`mount --bind ${root}/etc/audit /etc/audit`];
   if (existsSync(`${root}/etc/krb5.conf`)) mounts.push(`mount --bind ${root}/etc/krb5.conf /etc/krb5.conf`);
-  const child = spawn(
+  // The reaper stays auditd's parent and reaps audisp-remote, which auditd leaves behind as a zombie.
+  const words = [
     'unshare',
-    ['-m', '--propagation', 'private', 'sh', '-c', `${mounts.join(' && ')} && exec auditd -n`],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+    '-m',
+    '--propagation',
+    'private',
+    'sh',
+    '-c',
+    `${mounts.join(' && ')} && exec auditd -n`,
+  ];
+  const child = spawn('python3', [`${REPO_ROOT}test/harness/reaper.py`, ...words], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const pid = child.pid ?? -1;
+  let pid = -1;
   const device: DeviceAuditd = {
     child,
-    pid,
+    get pid() {
+      return pid;
+    },
     output: () => output,
     audispRemote: () => forwardingProcesses(listProcesses(), pid).audispRemote,
     stop: async () => {
@@ -49,7 +57,10 @@ export async function startDeviceAuditd(root: string): Promise<DeviceAuditd> {
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`device auditd exited (${child.exitCode}): ${output}`);
-        return (await kernelStatus())['pid'] === String(pid) ? true : undefined;
+        const owner = Number((await kernelStatus())['pid']);
+        if (owner <= 0 || listProcesses().find((p) => p.pid === owner)?.ppid !== child.pid) return undefined;
+        pid = owner;
+        return true;
       },
       10_000,
       'the device auditd to own kernel audit',

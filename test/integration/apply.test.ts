@@ -159,7 +159,13 @@ describe('apply', { skip: notRoot }, () => {
     skip: noKernelAudit,
   }, async () => {
     const collector = createServer();
-    const connected = new Promise<void>((resolve) => collector.once('connection', () => resolve()));
+    const connected = new Promise<void>((resolve) =>
+      collector.once('connection', (socket) => {
+        // A stand-in that never acknowledges would hold audisp-remote (stop-and-wait) for seconds at stop.
+        socket.destroy();
+        resolve();
+      }),
+    );
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     const port = (collector.address() as AddressInfo).port;
     const root = newRoot(
