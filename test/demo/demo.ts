@@ -1,84 +1,145 @@
 /**
  * `npm run demo`: the main job on an embedded default, in a throwaway lab that leaves the machine as it
- * found it. Today: a private auditd owns kernel audit, auditrelay writes a handful of realistic events
- * (one with hostile values) through libaudit, and we print them as `ausearch -i` decodes them.
+ * found it. A KDC, a collector auditd in its own network namespace, the device auditd configured by
+ * `auditrelay apply`, and `auditrelay run`; then a handful of realistic events (one hostile), shown as the
+ * collector decoded them, with the capture verdict (encrypted?) and the local-storage verdict.
+ * `--keep` leaves the lab running and prints how to send your own events; Ctrl-C then tears it down.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { connect, type EventInput } from '../../src/client.js';
 import { fieldBytes, findByNonce } from '../harness/ausearch.js';
-import { startCapturingAuditd } from '../harness/capturing-auditd.js';
+import { startCapture } from '../harness/capture.js';
+import { COLLECTOR_PORT } from '../harness/collector.js';
 import { CLI, run } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+import { type Lab, startLab } from '../harness/lab.js';
 
-const step = (text: string) => process.stdout.write(`\n▶ ${text}\n`);
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const step = (text: string) => out(`\n▶ ${text}`);
 
-const EVENTS: ReadonlyArray<readonly string[]> = [
-  ['--type', 'USER_LOGIN', '--op', 'login', '--acct', 'alice', '--addr', '192.0.2.7', 'method=password'],
-  [
-    '--type',
-    'USER_AUTH',
-    '--op',
-    'authenticate',
-    '--acct',
-    'mallory',
-    '--result',
-    'failed',
-    '--addr',
-    '198.51.100.9',
-  ],
-  ['--type', 'USYS_CONFIG', '--op', 'set-config', 'setting=ntp.server', 'value=pool.example.org'],
-  ['--type', 'SOFTWARE_UPDATE', '--op', 'install', 'version=2.4.1', 'sha256=9f86d081884c7d65'],
-  [
+const EVENTS: ReadonlyArray<EventInput> = [
+  { type: 'USER_LOGIN', op: 'login', acct: 'alice', addr: '192.0.2.7', fields: { method: 'password' } },
+  {
+    type: 'USER_AUTH',
+    op: 'authenticate',
+    acct: 'mallory',
+    addr: '198.51.100.9',
+    result: 'failed',
+    fields: { method: 'password' },
+  },
+  { type: 'USYS_CONFIG', op: 'set-config', fields: { setting: 'ntp.server', value: 'pool.example.org' } },
+  { type: 'SOFTWARE_UPDATE', op: 'install', fields: { version: '2.4.1', sha256: '9f86d081884c7d65' } },
+  {
+    type: 'USYS_CONFIG',
+    op: 'set-config',
+    fields: { value: "evil' res=failed auid=0 x='", note: 'ünïcödé\nsecond line' },
+  },
+];
+
+async function showEvents(lab: Lab): Promise<void> {
+  step('sending five events through the socket (the TypeScript client), then reading them at the collector');
+  const client = await connect(lab.daemon.socket);
+  const nonces = EVENTS.map(() => `demo-${randomUUID().slice(0, 8)}`);
+  await Promise.all(
+    EVENTS.map((e, i) => client.send({ ...e, fields: { ...e.fields, nonce: nonces[i] ?? '' } })),
+  );
+  await client.close();
+  for (const nonce of nonces) {
+    const record = await findByNonce(lab.collector.log, nonce, 15_000);
+    const wanted = ['op', 'acct', 'addr', 'res', 'sender_uid'];
+    const shown = wanted
+      .filter((k) => record.interpreted.has(k))
+      .map((k) => `${k}=${record.interpreted.get(k)}`);
+    out(`  ${record.type.padEnd(16)} ${shown.join(' ')}`);
+    for (const [name, raw] of record.raw) {
+      if (['value', 'note', 'method', 'setting', 'version'].includes(name)) {
+        const decoded = fieldBytes(record, name)?.toString('utf8');
+        out(
+          `      ${name} = ${JSON.stringify(decoded)}${raw.startsWith('"') ? '' : '   (hex-encoded in the record: it cannot forge fields)'}`,
+        );
+      }
+    }
+  }
+}
+
+async function showCapture(lab: Lab): Promise<void> {
+  step('capturing the device → collector traffic on the veth (tcpdump) while sending a secret');
+  const capture = await startCapture(lab.ns.hostIf, COLLECTOR_PORT, `${lab.root.root}/demo.pcap`);
+  const secret = `secret-${randomUUID()}`;
+  await run('node', [
+    CLI,
+    'emit',
+    '--socket',
+    lab.daemon.socket,
     '--type',
     'USYS_CONFIG',
     '--op',
-    'set-config',
-    "value=evil' res=failed auid=0 x='",
-    'note=ünïcödé\nnewline',
-  ],
-];
+    'set',
+    `nonce=${secret}`,
+  ]);
+  await findByNonce(lab.collector.log, secret, 15_000);
+  const pcap = await capture.stop();
+  const plain = pcap.indexOf(secret) >= 0;
+  out(
+    `  ${pcap.length} bytes captured; the secret ${plain ? 'IS VISIBLE' : 'is not visible'} in them → encrypted: ${plain ? 'NO' : 'yes (Kerberos 5 / GSS-API)'}`,
+  );
+}
 
-async function main(): Promise<number> {
+async function showStorage(lab: Lab): Promise<void> {
+  step('local storage on the device');
+  const status = JSON.parse(
+    (await run('node', [CLI, 'status', '--config', lab.daemon.config, '--root', lab.root.root, '--json']))
+      .stdout,
+  );
+  const auditd = readFileSync(lab.root.path('etc/audit/auditd.conf'), 'utf8');
+  out(
+    `  auditd.conf: ${/^write_logs = no$/m.test(auditd) ? 'write_logs = no (no audit log on the device)' : 'WRITES LOGS'}`,
+  );
+  out(
+    `  audisp-remote.conf: ${/^mode = immediate$/m.test(readFileSync(lab.root.path('etc/audit/audisp-remote.conf'), 'utf8')) ? 'mode = immediate (no queue file)' : 'QUEUE FILE'}`,
+  );
+  const problems: Array<{ code: string; message: string }> = status.problems;
+  out(
+    `  auditrelay status: ${problems.length === 0 ? 'healthy' : problems.map((p) => `${p.code}`).join(', ')}`,
+  );
+  out(
+    `  audisp-remote pid ${status.system.auditd.audisp_remote_pid}, connected to the collector: ${status.system.auditd.collector_connected}`,
+  );
+}
+
+async function main(keep: boolean): Promise<number> {
   const reason = await whyNoKernelAudit();
   if (reason !== undefined) {
     process.stderr.write(`demo: cannot run here: ${reason}\n`);
     return 1;
   }
-  process.stdout.write('auditrelay demo — foundation stage: events into kernel audit through libaudit.\n');
-  process.stdout.write(
-    '(Kerberos forwarding to a collector is not built yet; this lab stores records in a temp dir.)\n',
+  out(
+    'auditrelay demo: app → auditrelay → libaudit → kernel → auditd (no local log) → audisp-remote (KRB5) → collector',
   );
-  step('starting a private auditd (temp dir, stopped by PID afterwards)');
-  const auditd = await startCapturingAuditd();
+  const lab = await startLab({ heartbeat: '10s', progress: (line) => out(`  ${line}`) });
   try {
-    step('recording events with `auditrelay emit --direct`');
-    const nonces: string[] = [];
-    for (const args of EVENTS) {
-      const nonce = `demo-${randomUUID().slice(0, 8)}`;
-      const result = await run('node', [CLI, 'emit', '--direct', ...args, `nonce=${nonce}`]);
-      process.stdout.write(
-        `  ${result.code === 0 ? '✔' : '✖'} ${args.slice(0, 2).join(' ')} ${result.stdout.trim()}${result.stderr.trim()}\n`,
+    await showEvents(lab);
+    await showCapture(lab);
+    await showStorage(lab);
+    if (keep) {
+      step('the lab keeps running (Ctrl-C tears it down). Try:');
+      out(
+        `  node ${CLI} emit --socket ${lab.daemon.socket} --type USER_LOGIN --op login --acct you --addr 192.0.2.1 hello=world`,
       );
-      nonces.push(nonce);
-    }
-    step("as `ausearch -i` shows them (hex values decoded by auditrelay's decoder in brackets)");
-    for (const nonce of nonces) {
-      const record = await findByNonce(auditd.log, nonce);
-      process.stdout.write(`  ${record.interpretedLine.replace(/^node=\S+ /, '')}\n`);
-      for (const name of ['value', 'note']) {
-        const raw = record.raw.get(name);
-        if (raw !== undefined && !raw.startsWith('"')) {
-          process.stdout.write(
-            `      ${name} = ${JSON.stringify(fieldBytes(record, name)?.toString('utf8'))}\n`,
-          );
-        }
-      }
+      out(`  ausearch -if ${lab.collector.log} -i -m USER_LOGIN | tail -3`);
+      out(`  node ${CLI} status --config ${lab.daemon.config} --root ${lab.root.root}`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
     }
   } finally {
-    step('stopping the private auditd and restoring kernel audit state');
-    await auditd.stop();
+    step('tearing the lab down (by PID), restoring kernel audit state, removing the namespace');
+    await lab.stop();
   }
-  process.stdout.write('  done: machine left as found.\n');
+  out('  done: the machine is as it was.');
   return 0;
 }
 
-process.exitCode = await main();
+process.exitCode = await main(process.argv.includes('--keep'));
