@@ -8,6 +8,7 @@ import { startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { REPO_ROOT } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 import { benchDaemon } from './daemon-bench.js';
+import { benchEndToEnd } from './e2e-bench.js';
 import { benchEmitter } from './emitter-bench.js';
 import { type BenchRow, printRows } from './stats.js';
 
@@ -41,6 +42,10 @@ async function main(): Promise<number> {
   } finally {
     await auditd.stop();
   }
+  sections['End to end: app → auditd → audisp-remote (KRB5) → collector, in the lab'] = await benchEndToEnd(
+    N,
+    Math.min(ROUNDS, 3),
+  );
   for (const [title, rows] of Object.entries(sections)) printRows(title, rows);
   mkdirSync(`${REPO_ROOT}.bench`, { recursive: true });
   writeFileSync(

@@ -1,0 +1,122 @@
+/**
+ * The whole pipeline over KRB5 (the lab): app → collector latency at a fixed rate, and sustained delivered
+ * events/s, beside the same pipeline fed by the C baseline in the same run (alternating rounds).
+ */
+import { randomUUID } from 'node:crypto';
+import { connect } from '../../src/client.js';
+import { REPO_ROOT, run } from '../harness/exec.js';
+import { type Lab, startLab } from '../harness/lab.js';
+import { LogTail } from './log-tail.js';
+import { type BenchRow, median, percentile } from './stats.js';
+
+/** 1 ms polling, as the reference lab measured: a busy loop would steal a core from the pipeline. */
+const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+
+async function waitCount(tail: LogTail, needle: string, n: number, timeoutMs: number): Promise<bigint> {
+  let seen = 0;
+  const deadline = Date.now() + timeoutMs;
+  while (seen < n) {
+    tail.poll((line) => {
+      if (line.includes(needle)) seen++;
+    });
+    if (Date.now() > deadline) throw new Error(`only ${seen} of ${n} records arrived`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return process.hrtime.bigint();
+}
+
+async function latency(lab: Lab, rate: number, count: number): Promise<number[]> {
+  const tail = new LogTail(lab.collector.log);
+  const tag = randomUUID().slice(0, 8);
+  const sentAt = new Map<number, bigint>();
+  const samples: number[] = [];
+  const re = new RegExp(`lat="${tag}-(\\d+)"`);
+  const client = await connect(lab.daemon.socket);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    const due = start + BigInt(Math.round((i * 1e9) / rate));
+    while (process.hrtime.bigint() < due) {
+      tail.poll((line) => {
+        const m = re.exec(line);
+        const at = m === null ? undefined : sentAt.get(Number(m[1]));
+        if (at !== undefined) samples.push(Number(process.hrtime.bigint() - at) / 1e6);
+      });
+      await tick();
+    }
+    sentAt.set(i, process.hrtime.bigint());
+    void client.send({ type: 'TRUSTED_APP', fields: { lat: `${tag}-${i}` } });
+  }
+  const deadline = Date.now() + 10_000;
+  while (samples.length < count && Date.now() < deadline) {
+    tail.poll((line) => {
+      const m = re.exec(line);
+      const at = m === null ? undefined : sentAt.get(Number(m[1]));
+      if (at !== undefined) samples.push(Number(process.hrtime.bigint() - at) / 1e6);
+    });
+    await tick();
+  }
+  await client.close();
+  return samples;
+}
+
+async function sustainedDaemon(lab: Lab, n: number): Promise<number> {
+  const tail = new LogTail(lab.collector.log);
+  const tag = randomUUID().slice(0, 8);
+  const clients = await Promise.all(Array.from({ length: 8 }, () => connect(lab.daemon.socket)));
+  const start = process.hrtime.bigint();
+  const arrived = waitCount(tail, `tag="${tag}"`, n, 120_000);
+  await Promise.all(
+    clients.map(async (client, c) => {
+      const window: Array<Promise<void>> = [];
+      for (let i = 0; i < n / 8; i++) {
+        window.push(client.send({ type: 'TRUSTED_APP', fields: { tag, c, i } }));
+        if (window.length >= 256) await Promise.all(window.splice(0));
+      }
+      await Promise.all(window);
+      await client.close();
+    }),
+  );
+  return n / (Number((await arrived) - start) / 1e9);
+}
+
+async function sustainedC(lab: Lab, n: number): Promise<number> {
+  const tail = new LogTail(lab.collector.log);
+  const tag = randomUUID().slice(0, 8);
+  const start = process.hrtime.bigint();
+  const arrived = waitCount(tail, `tag="${tag}"`, n, 120_000);
+  const result = await run(`${REPO_ROOT}dist/native/emit-baseline`, [String(n), tag]);
+  if (result.code !== 0) throw new Error(`emit-baseline: ${result.stderr}`);
+  return n / (Number((await arrived) - start) / 1e9);
+}
+
+export async function benchEndToEnd(n: number, rounds: number): Promise<BenchRow[]> {
+  const lab = await startLab({ heartbeat: '60s' });
+  try {
+    const c: number[] = [];
+    const daemon: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      c.push(await sustainedC(lab, n));
+      daemon.push(await sustainedDaemon(lab, n));
+    }
+    const samples = await latency(lab, 1000, 3000);
+    const cMedian = median(c);
+    return [
+      { name: 'delivered over KRB5, C loop feeding (baseline)', value: cMedian, unit: 'ev/s' },
+      {
+        name: 'delivered over KRB5, daemon fed by 8 clients',
+        value: median(daemon),
+        unit: 'ev/s',
+        baseline: cMedian,
+      },
+      {
+        name: 'app → collector p50 at 1,000 ev/s',
+        value: percentile(samples, 0.5) * 1000,
+        unit: 'µs',
+        note: `n=${samples.length}, includes 1 ms log polling`,
+      },
+      { name: 'app → collector p99 at 1,000 ev/s', value: percentile(samples, 0.99) * 1000, unit: 'µs' },
+    ];
+  } finally {
+    await lab.stop();
+  }
+}
