@@ -9,6 +9,7 @@ import { applyCommand } from './commands/apply.js';
 import { collectorConfigCommand } from './commands/collector-config.js';
 import { configCommand } from './commands/config.js';
 import { emitCommand } from './commands/emit.js';
+import { installCommand, uninstallCommand } from './commands/install.js';
 import { resultPrinted } from './commands/output.js';
 import { preflightCommand } from './commands/preflight.js';
 import { runCommand } from './commands/run.js';
@@ -39,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       .command(applyCommand)
       .command(preflightCommand)
       .command(collectorConfigCommand)
+      .command(installCommand)
+      .command(uninstallCommand)
       .demandCommand(1, 'Name a command (see --help)')
       .strict()
       .fail((message, error) => {

@@ -64,7 +64,7 @@ export class ForwardingMonitor {
     }
     h.auditdPid = found.auditd ?? null;
     h.audispRemotePid = remote;
-    h.collectorConnected = remote !== null && establishedToPort(this.#port);
+    h.collectorConnected = remote !== null && establishedToPort(this.#port, remote);
     const up = remote !== null && h.collectorConnected;
     if (!up && h.downSince === null) {
       h.downSince = now;

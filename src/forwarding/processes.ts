@@ -55,8 +55,12 @@ export function forwardingProcesses(
   return { auditd: parent?.pid, audispRemote: remotes.find((r) => r.ppid === parent?.pid)?.pid };
 }
 
-/** True when a TCP connection to remote `port` is ESTABLISHED in this network namespace. */
-export function establishedToPort(port: number, proc = '/proc'): boolean {
+/**
+ * True when a TCP connection to remote `port` is ESTABLISHED in the network namespace of process `pid`
+ * (its /proc/<pid>/net/tcp{,6}: readable by any user, and right even when we run with PrivateNetwork=).
+ */
+export function establishedToPort(port: number, pid: number, procRoot = '/proc'): boolean {
+  const proc = `${procRoot}/${pid}`;
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   for (const table of ['net/tcp', 'net/tcp6']) {
     let text: string;

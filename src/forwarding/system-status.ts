@@ -68,7 +68,8 @@ export async function systemStatus(config: Config, root: string): Promise<System
   const kernelPid = 'error' in kernel || kernel.pid === 0 ? undefined : kernel.pid;
   const found = forwardingProcesses(listProcesses(), kernelPid);
   const f = config.forwarding;
-  const connected = f !== undefined && found.audispRemote !== undefined && establishedToPort(f.port);
+  const connected =
+    f !== undefined && found.audispRemote !== undefined && establishedToPort(f.port, found.audispRemote);
   if (f !== undefined && found.auditd !== undefined && found.audispRemote === undefined) {
     problems.push({
       code: 'AUDISP_REMOTE_NOT_RUNNING',

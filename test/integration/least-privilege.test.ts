@@ -1,0 +1,96 @@
+/**
+ * Least privilege for real: the daemon started the way auditrelay.service starts it — an unprivileged user
+ * with only CAP_AUDIT_WRITE (ambient), the socket passed in through LISTEN_FDS — records events; without the
+ * capability it answers EPERM, never ok.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { connect } from '../../src/client.js';
+import { fieldBytes, findByNonce } from '../harness/ausearch.js';
+import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
+import { configFor, type RunningDaemon, startDaemon } from '../harness/daemon.js';
+import { REPO_ROOT, waitFor } from '../harness/exec.js';
+import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+
+const skip = await whyNoKernelAudit();
+const NOBODY = 65534;
+
+function asUnit(capabilities: string, socket: string): string[] {
+  return [
+    'python3',
+    `${REPO_ROOT}test/harness/socket_activate.py`,
+    socket,
+    '0666',
+    'setpriv',
+    `--reuid=${NOBODY}`,
+    `--regid=${NOBODY}`,
+    '--clear-groups',
+    `--inh-caps=-all${capabilities}`,
+    `--ambient-caps=-all${capabilities}`,
+    `--bounding-set=-all${capabilities}`,
+  ];
+}
+
+async function activated(capabilities: string): Promise<{ daemon: RunningDaemon; socket: string }> {
+  const socket = `/tmp/auditrelay-lp-${process.pid}-${capabilities === '' ? 'none' : 'write'}.sock`;
+  const daemon = await startDaemon({
+    config: configFor([0], ['TRUSTED_APP']).replace(
+      'socket = "{socket}"',
+      'socket = "/nonexistent/unused.sock"',
+    ),
+    wrapper: asUnit(capabilities, socket),
+    waitForSocket: false,
+  });
+  await waitFor(
+    () => (daemon.log().includes('the socket systemd passed') ? true : undefined),
+    10_000,
+    'the activated daemon',
+  );
+  return { daemon, socket };
+}
+
+describe('least privilege', { skip }, () => {
+  let auditd: CapturingAuditd;
+  before(async () => {
+    auditd = await startCapturingAuditd();
+  });
+  after(async () => {
+    await auditd?.stop();
+  });
+
+  it('records events as an unprivileged user holding only CAP_AUDIT_WRITE', async () => {
+    const { daemon, socket } = await activated(',+audit_write');
+    try {
+      const status = readFileSync(`/proc/${daemon.child.pid}/status`, 'utf8');
+      assert.match(status, /^Uid:\s+65534\s/m);
+      assert.match(status, /^CapEff:\s+0000000020000000$/m, 'CAP_AUDIT_WRITE and nothing else');
+      const nonce = `N${randomUUID().replaceAll('-', '')}`;
+      const client = await connect(socket);
+      await client.send({
+        type: 'TRUSTED_APP',
+        fields: { nonce, value: 'from the least-privileged daemon' },
+      });
+      await client.close();
+      const record = await findByNonce(auditd.log, nonce);
+      assert.equal(record.raw.get('uid'), String(NOBODY), 'the kernel names the daemon user');
+      assert.equal(fieldBytes(record, 'value')?.toString(), 'from the least-privileged daemon');
+    } finally {
+      assert.equal(await daemon.stop(), 0);
+      rmSync(socket, { force: true });
+    }
+  });
+
+  it('answers EPERM, never ok, without the capability', async () => {
+    const { daemon, socket } = await activated('');
+    try {
+      const client = await connect(socket);
+      await assert.rejects(client.send({ type: 'TRUSTED_APP', fields: { x: 1 } }), { code: 'EPERM' });
+      await client.close();
+    } finally {
+      await daemon.stop();
+      rmSync(socket, { force: true });
+    }
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * The units as systemd itself judges them, offline: `systemd-analyze verify` passes and
+ * `systemd-analyze security --offline=true` rates auditrelay.service at exposure <= 1.0.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { REPO_ROOT, run } from '../harness/exec.js';
+
+const UNITS = ['auditrelay.socket', 'auditrelay.service', 'auditrelay-apply.service'].map(
+  (u) => `${REPO_ROOT}systemd/${u}`,
+);
+const skip = existsSync('/usr/bin/systemd-analyze') ? undefined : 'systemd-analyze is not installed';
+
+describe('systemd units', { skip }, () => {
+  it('pass systemd-analyze verify', async () => {
+    const result = await run('systemd-analyze', ['verify', ...UNITS]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr.trim(), '', 'no warnings');
+  });
+
+  it('score as SAFE (exposure <= 1.0) in systemd-analyze security', async (t) => {
+    const result = await run('systemd-analyze', [
+      'security',
+      '--offline=true',
+      `${REPO_ROOT}systemd/auditrelay.service`,
+    ]);
+    const line = /Overall exposure level for auditrelay.service: ([0-9.]+) (\w+)/.exec(result.stdout);
+    assert.ok(line !== null, result.stdout + result.stderr);
+    t.diagnostic(`systemd-analyze security: exposure ${line[1]} ${line[2]}`);
+    assert.ok(Number(line[1]) <= 1.0);
+  });
+
+  it('hold only CAP_AUDIT_WRITE and keep what breaks audit off', async () => {
+    const { readFileSync } = await import('node:fs');
+    const unit = readFileSync(`${REPO_ROOT}systemd/auditrelay.service`, 'utf8');
+    assert.match(unit, /^AmbientCapabilities=CAP_AUDIT_WRITE$/m);
+    assert.match(unit, /^CapabilityBoundingSet=CAP_AUDIT_WRITE$/m);
+    assert.match(unit, /^Type=notify$/m);
+    assert.match(unit, /^RestartPreventExitStatus=78$/m);
+    assert.doesNotMatch(unit, /^PrivateUsers=/m);
+    assert.doesNotMatch(unit, /^MemoryDenyWriteExecute=/m);
+  });
+});
