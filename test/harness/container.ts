@@ -1,0 +1,100 @@
+/**
+ * A real systemd for the unit tests: a minimal Debian (debootstrap, cached in /var/cache/auditrelay-test)
+ * booted with systemd-nspawn, the installed auditrelay bind-mounted in read-only. Commands run inside with
+ * nsenter into the container's PID 1. Stopped by the PID we started.
+ *
+ * Two host details handled here: nspawn refuses to clean up under a /run that is not tmpfs (this machine's
+ * is not), so it gets a private tmpfs /run; and nspawn's own seccomp layer blocks NETLINK_AUDIT sockets in
+ * every container ("audit is not namespaced"), which SYSTEMD_SECCOMP=0 turns off — the unit's own
+ * SystemCallFilter= and RestrictAddressFamilies= still apply to the daemon.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { run, stopChild, waitFor } from './exec.js';
+
+const CACHE = '/var/cache/auditrelay-test';
+export const ROOTFS = `${CACHE}/rootfs-bookworm`;
+const PACKAGES = 'systemd,systemd-sysv,dbus,libaudit1,libstdc++6';
+
+/** Builds the cached root once (~40 s); returns why it cannot, or undefined. */
+export async function ensureRootfs(): Promise<string | undefined> {
+  if (existsSync(`${ROOTFS}/usr/lib/systemd/systemd`)) return undefined;
+  const temp = `${ROOTFS}.tmp`;
+  rmSync(temp, { recursive: true, force: true });
+  const result = await run(
+    'debootstrap',
+    ['--variant=minbase', `--include=${PACKAGES}`, 'bookworm', temp, 'http://deb.debian.org/debian'],
+    {
+      timeoutMs: 600_000,
+    },
+  );
+  if (result.code !== 0) return `debootstrap failed: ${result.stderr.split('\n').slice(-3).join(' ')}`;
+  renameSync(temp, ROOTFS);
+  return undefined;
+}
+
+export interface Container {
+  /** Runs a command inside (as root, all namespaces of the container's PID 1). */
+  exec(args: readonly string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }>;
+  stop(): Promise<void>;
+}
+
+export async function bootContainer(binds: ReadonlyArray<readonly [string, string]>): Promise<Container> {
+  const bindArgs = binds.map(([from, to]) => `--bind-ro=${from}:${to}`);
+  const nspawn = [
+    'systemd-nspawn',
+    '-q',
+    '-D',
+    ROOTFS,
+    '--volatile=overlay',
+    '--boot',
+    '--register=no',
+    '--keep-unit',
+    ...bindArgs,
+  ];
+  const child: ChildProcess = spawn(
+    'unshare',
+    [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'mount -t tmpfs auditrelay-nspawn /run && exec "$@"',
+      'sh',
+      ...nspawn,
+    ],
+    {
+      env: { ...process.env, SYSTEMD_SECCOMP: '0' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const init = async () => {
+    const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(child.pid)]);
+    return stdout.trim().split('\n')[0]?.trim();
+  };
+  let pid1 = '';
+  const container: Container = {
+    exec: (args, input) => run('nsenter', ['-t', pid1, '-a', ...args], input === undefined ? {} : { input }),
+    stop: () => stopChild(child, 'SIGTERM', 30_000),
+  };
+  try {
+    pid1 = await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`systemd-nspawn exited (${child.exitCode}): ${stderr}`);
+        const pid = await init();
+        if (pid === undefined || pid === '') return undefined;
+        const state = await run('nsenter', ['-t', pid, '-a', 'systemctl', 'is-system-running']);
+        return ['running', 'degraded'].includes(state.stdout.trim()) ? pid : undefined;
+      },
+      60_000,
+      'the container to boot',
+    );
+  } catch (error) {
+    await container.stop();
+    throw error;
+  }
+  return container;
+}
