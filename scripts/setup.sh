@@ -10,7 +10,8 @@ declare -A NEEDS=(
   [auditd]=auditd [/sbin/audisp-remote]=audispd-plugins [/usr/include/libaudit.h]=libaudit-dev
   [krb5kdc]=krb5-kdc [kadmin.local]=krb5-admin-server [kinit]=krb5-user [krb5-config]=libkrb5-dev
   [tcpdump]=tcpdump [ip]=iproute2 [setpriv]=util-linux [capsh]=libcap2-bin [gcc]=gcc [make]=make
-  [python3]=python3 [g++]=g++ [faketime]=faketime [diff]=diffutils
+  [python3]=python3 [g++]=g++ [faketime]=faketime [diff]=diffutils [debootstrap]=debootstrap
+  [systemd-nspawn]=systemd-container [systemd-analyze]=systemd [ss]=iproute2
 )
 missing=()
 for need in "${!NEEDS[@]}"; do

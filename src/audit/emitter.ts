@@ -2,6 +2,8 @@
  * The emitter: the only owner of the path to the kernel. Records queue here and cross to the worker
  * thread in batches (one postMessage for many records); each caller gets its own outcome, in order.
  * A kernel refusal is an outcome `{ ok: false, code }`, never an exception and never a false success.
+ *
+ * @relation(AR-REQ-001)
  */
 import { Worker } from 'node:worker_threads';
 import type { BatchReply, BatchRequest } from './emitter-worker.js';

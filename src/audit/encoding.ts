@@ -7,6 +7,8 @@
  *
  * The result never contains a raw space, `"`, `'`, control byte, DEL or non-ASCII byte: NUL, newline,
  * 0x1d (auditd's ENRICHED separator) and invalid UTF-8 all travel as hex and decode back exactly.
+ *
+ * @relation(AR-REQ-002)
  */
 
 const HEX = '0123456789ABCDEF';

@@ -2,6 +2,8 @@
  * The heartbeat: a TRUSTED_APP record every interval with a run id and a sequence number, so the collector
  * sees the device is alive and can detect gaps; it also makes audisp-remote reconnect on a quiet device
  * (it reconnects only when a record arrives — platform-facts).
+ *
+ * @relation(AR-REQ-007)
  */
 import { randomBytes } from 'node:crypto';
 import { encodeField } from './encoding.js';

@@ -31,32 +31,66 @@ function action<K extends ActionKey>(key: K, fallback: (typeof ACTION_WORDS)[K][
       const broken = BROKEN_ACTIONS[key]?.[word];
       if (broken !== undefined) ctx.addIssue({ code: 'custom', message: broken });
     })
-    .default(fallback);
+    .default(fallback)
+    .describe(
+      `audisp-remote ${key}: one of ${words.filter((w) => BROKEN_ACTIONS[key]?.[w] === undefined).join(', ')}.`,
+    );
 }
 
 export const forwardingSchema = z
   .strictObject({
-    /** The customer's collector (host name or IP address). Required. */
-    collector: host,
-    port: z.number().int().min(1).max(65535).default(60),
-    /** "krb5" (Kerberos 5 protected). "tcp" is plaintext: only with allow_plaintext = true (labs). */
-    transport: z.enum(['krb5', 'tcp']).default('krb5'),
-    allow_plaintext: z.boolean().default(false),
-    /** The collector's service principal; default "auditd/<collector>". */
+    collector: host.describe("The customer's collector (host name or IP address). Required."),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .default(60)
+      .describe("The collector's TCP port (its tcp_listen_port)."),
+    transport: z
+      .enum(['krb5', 'tcp'])
+      .default('krb5')
+      .describe(
+        '"krb5" (Kerberos 5 protected). "tcp" is plaintext: only with allow_plaintext = true (labs).',
+      ),
+    allow_plaintext: z.boolean().default(false).describe('Allow transport = "tcp" (plaintext; labs only).'),
     service_principal: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9.-]*$/, 'must look like service/host')
-      .optional(),
-    /** First component of our client principal: <client_name>/<hostname>@<realm>. */
-    client_name: principalPart.default('auditd'),
-    keytab: absolutePath.default('/etc/audit/audisp-remote.key'),
-    krb5_config: absolutePath.default('/etc/krb5.conf'),
-    /** audisp-remote heartbeat_timeout; "0s" disables it. */
-    heartbeat_timeout: duration(0, 86_400_000).default(0),
-    queue_depth: z.number().int().min(1).max(1_000_000).default(65536),
-    network_retry_time: duration(1000, 3_600_000).default(1000),
-    max_tries_per_record: z.number().int().min(1).max(1000).default(3),
-    max_time_per_record: duration(1000, 3_600_000).default(5000),
+      .optional()
+      .describe(
+        'The collector\'s service principal; default "auditd/<collector>". Its first component must equal client_name.',
+      ),
+    client_name: principalPart
+      .default('auditd')
+      .describe('First component of our client principal: <client_name>/<hostname>@<realm>.'),
+    keytab: absolutePath
+      .default('/etc/audit/audisp-remote.key')
+      .describe('The client keytab audisp-remote uses: root-owned, mode exactly 0400.'),
+    krb5_config: absolutePath
+      .default('/etc/krb5.conf')
+      .describe('The krb5.conf audisp-remote reads (its default realm names our principal).'),
+    heartbeat_timeout: duration(0, 86_400_000)
+      .default(0)
+      .describe('audisp-remote heartbeat_timeout; "0s" disables it.'),
+    queue_depth: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(65536)
+      .describe('audisp-remote queue_depth (records held in memory).'),
+    network_retry_time: duration(1000, 3_600_000).default(1000).describe('audisp-remote network_retry_time.'),
+    max_tries_per_record: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(3)
+      .describe('audisp-remote max_tries_per_record.'),
+    max_time_per_record: duration(1000, 3_600_000)
+      .default(5000)
+      .describe('audisp-remote max_time_per_record.'),
     network_failure_action: action('network_failure_action', 'stop'),
     disk_low_action: action('disk_low_action', 'ignore'),
     disk_full_action: action('disk_full_action', 'warn_once'),
@@ -81,20 +115,39 @@ export const forwardingSchema = z
 
 export const auditdSchema = z
   .strictObject({
-    /** Where auditd.conf, audisp-remote.conf and plugins.d live. */
-    config_dir: absolutePath.default('/etc/audit'),
-    /** auditd's queue to plugins: the default 2000 drops bursts silently (platform-facts). */
-    q_depth: z.number().int().min(2000).max(1_000_000).default(65536),
-    /** High, because audisp-remote 3.0.9 crashes on every failed KRB5 reconnect (platform-facts). */
-    max_restarts: z.number().int().min(0).max(1_000_000).default(100_000),
-    name_format: z.enum(NAME_FORMATS).default('hostname'),
-    /** Required with name_format = "user". */
+    config_dir: absolutePath
+      .default('/etc/audit')
+      .describe('Where auditd.conf, audisp-remote.conf and plugins.d live.'),
+    q_depth: z
+      .number()
+      .int()
+      .min(2000)
+      .max(1_000_000)
+      .default(65536)
+      .describe("auditd's queue to plugins: the default 2000 drops bursts silently (platform-facts)."),
+    max_restarts: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(100_000)
+      .describe('High, because audisp-remote 3.0.9 crashes on every failed KRB5 reconnect (platform-facts).'),
+    name_format: z
+      .enum(NAME_FORMATS)
+      .default('hostname')
+      .describe('How the device names itself in every record (node=).'),
     name: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a short name')
-      .optional(),
-    /** Command that restarts auditd after a managed file changed; default: systemctl when systemd runs. */
-    restart_command: z.array(z.string().min(1)).min(1).optional(),
+      .optional()
+      .describe('The device name with name_format = "user" (required then).'),
+    restart_command: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        'Command that restarts auditd after a managed file changed; default: systemctl when systemd runs.',
+      ),
   })
   .refine((a) => a.name_format !== 'user' || a.name !== undefined, {
     message: 'name_format = "user" needs name',

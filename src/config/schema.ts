@@ -2,6 +2,8 @@
  * The integrator configuration (`/etc/auditrelay/auditrelay.toml`): this schema is the only source of its
  * type and its defaults. Unknown keys are refused. Keys marked "reload" take effect on SIGHUP; the others
  * need a restart (the daemon says which when a reload changes them).
+ *
+ * @relation(AR-REQ-011)
  */
 import { z } from 'zod';
 import { RECORD_BYTES } from '../audit/record.js';
@@ -18,45 +20,72 @@ const id = z.number().int().min(0).max(4_294_967_294);
 const mode = z.string().regex(/^0[0-7]{3}$/, 'must be an octal mode such as "0660"');
 
 const daemon = z.strictObject({
-  /** Listening socket when systemd does not pass one. */
-  socket: absolutePath.default('/run/auditrelay/events.sock'),
-  socket_mode: mode.default('0660'),
-  /** Group that owns the socket (its members may connect). */
-  socket_group: name.optional(),
-  /** reload: longest request line accepted. */
-  max_line_bytes: z.number().int().min(1024).max(65536).default(8192),
-  /** reload: longest encoded record text (platform-facts: the kernel cuts at 8560, KRB5 breaks before). */
+  socket: absolutePath
+    .default('/run/auditrelay/events.sock')
+    .describe('Listening socket when systemd does not pass one.'),
+  socket_mode: mode.default('0660').describe('Mode of the socket we create.'),
+  socket_group: name.optional().describe('Group that owns the socket (its members may connect).'),
+  max_line_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(65536)
+    .default(8192)
+    .describe('reload: longest request line accepted.'),
   max_record_bytes: z
     .number()
     .int()
     .min(RECORD_BYTES.min)
     .max(RECORD_BYTES.max)
-    .default(RECORD_BYTES.default),
-  /** reload: unanswered requests one connection may have before we stop reading from it. */
-  max_in_flight: z.number().int().min(1).max(4096).default(256),
-  /** reload: events queued for the kernel before every connection stops being read (backpressure). */
-  queue_limit: z.number().int().min(64).max(1_000_000).default(8192),
-  /** reload: a connection silent this long is closed. */
-  idle_timeout: duration(1000, 3_600_000).default(60_000),
-  /** reload: period of the heartbeat record; "0s" disables it. */
+    .default(RECORD_BYTES.default)
+    .describe(
+      'reload: longest encoded record text; larger events are refused whole (the kernel cuts at 8560 bytes, KRB5 fails earlier).',
+    ),
+  max_in_flight: z
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .default(256)
+    .describe('reload: unanswered requests one connection may have before we stop reading from it.'),
+  queue_limit: z
+    .number()
+    .int()
+    .min(64)
+    .max(1_000_000)
+    .default(8192)
+    .describe(
+      'reload: events queued for the kernel before every connection stops being read (backpressure).',
+    ),
+  idle_timeout: duration(1000, 3_600_000)
+    .default(60_000)
+    .describe('reload: a connection silent this long is closed.'),
   heartbeat_interval: duration(0, 3_600_000)
     .default(60_000)
-    .refine((ms) => ms === 0 || ms >= 1000, 'must be 0s or at least 1s'),
-  /** reload: at most one audit record per this interval about refused requests (with counts). */
-  refusal_report_interval: duration(1000, 3_600_000).default(10_000),
-  /** On SIGTERM, how long to finish in-flight events before exiting anyway. */
-  stop_timeout: duration(100, 120_000).default(10_000),
+    .refine((ms) => ms === 0 || ms >= 1000, 'must be 0s or at least 1s')
+    .describe('reload: period of the heartbeat record (hb_run, hb_seq); "0s" disables it.'),
+  refusal_report_interval: duration(1000, 3_600_000)
+    .default(10_000)
+    .describe('reload: at most one audit record per this interval about refused requests (with counts).'),
+  stop_timeout: duration(100, 120_000)
+    .default(10_000)
+    .describe('On SIGTERM, how long to finish in-flight events before exiting anyway.'),
 });
 
 const client = z
   .strictObject({
-    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a short identifier'),
-    users: z.array(name).default([]),
-    uids: z.array(id).default([]),
-    groups: z.array(name).default([]),
-    gids: z.array(id).default([]),
-    /** Event type names or numbers this client may emit; "*" allows every user-space type. */
-    types: z.array(z.union([z.string().min(1), z.number().int()])).min(1),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a short identifier')
+      .describe('Name of the rule (logs).'),
+    users: z.array(name).default([]).describe('User names allowed (must exist).'),
+    uids: z.array(id).default([]).describe('Numeric uids allowed.'),
+    groups: z.array(name).default([]).describe('Groups whose members are allowed (must exist).'),
+    gids: z.array(id).default([]).describe('Numeric gids allowed.'),
+    types: z
+      .array(z.union([z.string().min(1), z.number().int()]))
+      .min(1)
+      .describe('Event type names or numbers this client may emit; "*" allows every user-space type.'),
   })
   .refine(
     (c) => c.users.length + c.uids.length + c.groups.length + c.gids.length > 0,
@@ -64,11 +93,12 @@ const client = z
   );
 
 export const configSchema = z.strictObject({
-  daemon: daemon.default(daemon.parse({})),
-  clients: z.array(client).default([]),
-  /** Absent: auditrelay does not manage forwarding (apply refuses). */
-  forwarding: forwardingSchema.optional(),
-  auditd: auditdSchema.default(auditdSchema.parse({})),
+  daemon: daemon.default(daemon.parse({})).describe('The daemon (auditrelay run).'),
+  clients: z.array(client).default([]).describe('Who may emit which event types; default: nobody.'),
+  forwarding: forwardingSchema
+    .optional()
+    .describe('Absent: auditrelay does not manage forwarding (apply refuses).'),
+  auditd: auditdSchema.default(auditdSchema.parse({})).describe('The device auditd.conf keys apply manages.'),
 });
 
 /** The validated configuration, every default resolved. */

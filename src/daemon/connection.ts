@@ -2,6 +2,8 @@
  * One client connection: splits the byte stream into request lines (bounded), hands each to the daemon,
  * writes exactly one reply per request in request order, and stops reading — instead of buffering — when
  * it has too many unanswered requests or the daemon's queue to the kernel is full. Idle connections close.
+ *
+ * @relation(AR-REQ-006)
  */
 import type { Socket } from 'node:net';
 import { errorReply, formatReply, type Reply, RequestError } from './protocol.js';

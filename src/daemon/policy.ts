@@ -2,6 +2,8 @@
  * Who may emit what: `[[clients]]` rules compiled to id and type sets. Default deny: a sender is allowed a
  * type only when some rule names its uid (or one of its groups) and that type. Compiling resolves every
  * name (users, groups, event types) so a typo is a config error at load, not a silent refusal later.
+ *
+ * @relation(AR-REQ-004)
  */
 import type { TypeTable } from '../audit/event-types.js';
 import { resolveType } from '../audit/event-types.js';

@@ -2,6 +2,8 @@
  * The path of one request through the daemon: parse → (status) → validate → policy → encode → emitter →
  * reply. Every failure becomes an error reply with a stable code and is counted; only the kernel's
  * acknowledgement produces `ok: true`.
+ *
+ * @relation(AR-REQ-005)
  */
 import type { Emitter } from '../audit/emitter.js';
 import { parseEvent } from '../audit/event.js';

@@ -1,6 +1,8 @@
 /**
  * Who is on the other end of a connection: the kernel's SO_PEERCRED (pid, uid, gid), plus what /proc tells
  * where readable (supplementary groups, comm, exe). Read once at connect; never taken from messages.
+ *
+ * @relation(AR-REQ-003)
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import { peerCredentials } from '../../native/socket.js';

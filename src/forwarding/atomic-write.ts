@@ -3,6 +3,8 @@
  * target (same filesystem), fsync'd and given its owner and mode; only when all are ready are they renamed
  * over their targets and the directories fsync'd. Any failure before the renames removes the temp files and
  * leaves every target as it was.
+ *
+ * @relation(AR-REQ-013)
  */
 import { chownSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';

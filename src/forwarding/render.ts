@@ -1,6 +1,8 @@
 /**
  * The files auditrelay owns or edits, rendered from the integrator config: audisp-remote.conf and
  * plugins.d/au-remote.conf are ours entirely; in auditd.conf only the managed keys change.
+ *
+ * @relation(AR-REQ-008)
  */
 import type { AuditdConfig, ForwardingConfig } from '../config/forwarding-schema.js';
 import { ConfFile } from './conf-file.js';

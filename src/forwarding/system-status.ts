@@ -2,6 +2,8 @@
  * The root-side health of forwarding for `auditrelay status`: kernel audit (via libaudit), auditd and its
  * audisp-remote child, drift of the managed files from what apply would write, storage leaks and the
  * Kerberos preflight. Each problem is named with a stable code.
+ *
+ * @relation(AR-REQ-010)
  */
 import { type KernelAuditStatus, kernelAuditStatus } from '../../native/audit-status.js';
 import type { Config } from '../config/schema.js';

@@ -2,6 +2,8 @@
  * `auditrelay preflight`: everything audisp-remote will need from Kerberos, checked before a record
  * depends on it, each with a verdict, a stable code and the fix. The last check really obtains a service
  * ticket for the collector from the KDC with the client keytab (in a MEMORY cache, in a child process).
+ *
+ * @relation(AR-REQ-009)
  */
 import { execFile } from 'node:child_process';
 import { hostname } from 'node:os';
