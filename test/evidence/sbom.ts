@@ -1,0 +1,181 @@
+/**
+ * The software bill of materials of a deployed device (CycloneDX 1.5 JSON): auditrelay, its npm runtime
+ * dependencies (`pkg:npm/…`, with the lockfile's hashes and licenses), the native binaries they ship or build
+ * (koffi's prebuilt library, the kerberos addon), the Node runtime, and the Debian packages it relies on as
+ * `pkg:deb/debian/<binary>@<version>?arch=…&distro=…` plus their source packages (`arch=source`), which is
+ * how vulnerability databases index Debian advisories. Deterministic but for the serial number the format
+ * requires to be unique.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../harness/exec.js';
+
+export const DEBIAN_PACKAGES = [
+  'auditd',
+  'audispd-plugins',
+  'libaudit1',
+  'libkrb5-3',
+  'libgssapi-krb5-2',
+  'nodejs',
+];
+const NATIVE_FILES = [
+  'node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node',
+  'node_modules/kerberos/build/Release/kerberos.node',
+];
+
+interface Component {
+  type: 'library' | 'application' | 'file' | 'platform';
+  'bom-ref': string;
+  name: string;
+  version?: string;
+  purl?: string;
+  licenses?: Array<{ expression: string }>;
+  hashes?: Array<{ alg: string; content: string }>;
+  description?: string;
+}
+
+interface LockEntry {
+  version?: string;
+  dev?: boolean;
+  license?: string;
+  integrity?: string;
+}
+
+/** pkg:npm/%40scope/name@version, per the PURL spec (the @ of a scope is percent-encoded). */
+export function npmPurl(name: string, version: string): string {
+  return `pkg:npm/${name.replace(/^@/, '%40')}@${encodeURIComponent(version)}`;
+}
+
+/** pkg:deb/debian/name@version?arch=…&distro=… (the epoch's `:` percent-encoded). */
+export function debPurl(name: string, version: string, arch: string, distro: string): string {
+  return `pkg:deb/debian/${name}@${encodeURIComponent(version)}?arch=${arch}&distro=${distro}`;
+}
+
+function npmComponents(): Component[] {
+  const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const seen = new Set<string>();
+  const out: Component[] = [];
+  for (const [path, entry] of Object.entries(lock.packages).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!path.startsWith('node_modules/') || entry.dev === true || entry.version === undefined) continue;
+    const name = path.slice(path.lastIndexOf('node_modules/') + 13);
+    const purl = npmPurl(name, entry.version);
+    if (seen.has(purl)) continue;
+    seen.add(purl);
+    const [alg, b64] = (entry.integrity ?? '').split('-');
+    out.push({
+      type: 'library',
+      'bom-ref': purl,
+      name,
+      version: entry.version,
+      purl,
+      ...(entry.license === undefined ? {} : { licenses: [{ expression: entry.license }] }),
+      ...(alg === 'sha512' && b64 !== undefined
+        ? { hashes: [{ alg: 'SHA-512', content: Buffer.from(b64, 'base64').toString('hex') }] }
+        : {}),
+    });
+  }
+  return out;
+}
+
+function fileComponents(): Component[] {
+  return NATIVE_FILES.filter((f) => existsSync(join(REPO_ROOT, f))).map((file) => ({
+    type: 'file',
+    'bom-ref': `file:${file}`,
+    name: file,
+    hashes: [
+      {
+        alg: 'SHA-256',
+        content: createHash('sha256')
+          .update(readFileSync(join(REPO_ROOT, file)))
+          .digest('hex'),
+      },
+    ],
+    description: file.includes('koffi')
+      ? 'prebuilt native library shipped in @koromix/koffi-linux-x64'
+      : 'native addon built from the kerberos package source',
+  }));
+}
+
+function debianComponents(): Component[] {
+  const distro = /^VERSION_CODENAME=(.*)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'unknown';
+  let rows: string;
+  try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format, not a template
+    rows = execFileSync(
+      'dpkg-query',
+      [
+        '-W',
+        '-f=${Package}\\t${Version}\\t${Architecture}\\t${source:Package}\\t${source:Version}\\n',
+        ...DEBIAN_PACKAGES,
+      ],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+  } catch (error) {
+    rows = String((error as { stdout?: string }).stdout ?? '');
+  }
+  const out = new Map<string, Component>();
+  for (const line of rows
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')) {
+    const [name = '', version = '', arch = '', source = '', sourceVersion = ''] = line.split('\t');
+    const binary = debPurl(name, version, arch, distro);
+    out.set(binary, { type: 'library', 'bom-ref': binary, name, version, purl: binary });
+    const src = debPurl(source, sourceVersion, 'source', distro);
+    out.set(src, {
+      type: 'library',
+      'bom-ref': src,
+      name: source,
+      version: sourceVersion,
+      purl: src,
+      description: 'Debian source package',
+    });
+  }
+  return [...out.values()].sort((a, b) => a['bom-ref'].localeCompare(b['bom-ref']));
+}
+
+export function makeSbom(): Record<string, unknown> {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+    license: string;
+  };
+  const self = npmPurl('auditrelay', pkg.version);
+  return {
+    bomFormat: 'CycloneDX',
+    specVersion: '1.5',
+    serialNumber: `urn:uuid:${randomUUID()}`,
+    version: 1,
+    metadata: {
+      component: {
+        type: 'application',
+        'bom-ref': self,
+        name: 'auditrelay',
+        version: pkg.version,
+        purl: self,
+        licenses: [{ expression: pkg.license }],
+      },
+      tools: {
+        components: [{ type: 'application', name: 'auditrelay test/evidence/sbom.ts', version: pkg.version }],
+      },
+    },
+    components: [
+      ...npmComponents(),
+      ...fileComponents(),
+      {
+        type: 'platform',
+        'bom-ref': `node@${process.version}`,
+        name: 'node',
+        version: process.version.slice(1),
+        description: 'the Node.js runtime the daemon runs on',
+      },
+      ...debianComponents(),
+    ],
+  };
+}
