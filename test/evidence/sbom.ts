@@ -104,11 +104,11 @@ function debianComponents(): Component[] {
   const distro = /^VERSION_CODENAME=(.*)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'unknown';
   let rows: string;
   try {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format, not a template
     rows = execFileSync(
       'dpkg-query',
       [
         '-W',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format, not a template
         '-f=${Package}\\t${Version}\\t${Architecture}\\t${source:Package}\\t${source:Version}\\n',
         ...DEBIAN_PACKAGES,
       ],
