@@ -12,6 +12,7 @@
 import { createConnection, type Socket } from 'node:net';
 import type { EventInput } from './audit/event.js';
 import { AuditRelayError } from './errors.js';
+import { TickWriter } from './tick-writer.js';
 
 export type { EventInput } from './audit/event.js';
 
@@ -32,6 +33,8 @@ interface ReplyLine {
 
 export class AuditRelayClient {
   readonly #socket: Socket;
+  /** Requests made in the same tick leave in one write. */
+  readonly #out: TickWriter;
   readonly #waiters = new Map<number, Waiter>();
   #nextId = 1;
   #buffer = '';
@@ -40,6 +43,7 @@ export class AuditRelayClient {
 
   constructor(socket: Socket) {
     this.#socket = socket;
+    this.#out = new TickWriter(socket);
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.#onData(chunk));
     socket.on('error', (error) =>
@@ -71,22 +75,8 @@ export class AuditRelayClient {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#waiters.set(id, { resolve, reject });
-      this.#queueWrite(`${JSON.stringify({ id, ...body })}\n`);
+      this.#out.write(`${JSON.stringify({ id, ...body })}\n`);
     });
-  }
-
-  #outgoing = '';
-
-  /** Requests made in the same tick leave in one write. */
-  #queueWrite(line: string): void {
-    if (this.#outgoing === '') {
-      process.nextTick(() => {
-        const chunk = this.#outgoing;
-        this.#outgoing = '';
-        if (!this.#socket.destroyed) this.#socket.write(chunk);
-      });
-    }
-    this.#outgoing += line;
   }
 
   #onData(chunk: string): void {

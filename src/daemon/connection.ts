@@ -6,6 +6,7 @@
  * @relation(AR-REQ-006)
  */
 import type { Socket } from 'node:net';
+import { TickWriter } from '../tick-writer.js';
 import { errorReply, formatReply, type Reply, RequestError } from './protocol.js';
 import type { Peer } from './sender.js';
 
@@ -36,6 +37,7 @@ export class Connection {
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
   readonly #slots: Slot[] = [];
+  readonly #out: TickWriter;
   #partial: Buffer[] = [];
   #partialBytes = 0;
   #draining = false;
@@ -47,6 +49,9 @@ export class Connection {
     this.peer = peer;
     this.#socket = socket;
     this.#host = host;
+    this.#out = new TickWriter(socket, () => {
+      if (this.#draining && this.#slots.length === 0) this.#finish();
+    });
     socket.setTimeout(host.limits().idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('timeout', () => {
@@ -78,7 +83,7 @@ export class Connection {
     this.updateFlow();
     if (this.#socket.destroyed) return Promise.resolve();
     const done = new Promise<void>((resolve) => (this.#drained = resolve));
-    if (this.#slots.length === 0 && this.#pendingOut === '') this.#finish();
+    if (this.#slots.length === 0 && !this.#out.pending) this.#finish();
     return done;
   }
 
@@ -141,23 +146,9 @@ export class Connection {
     let out = '';
     while (this.#slots[0]?.text !== undefined) out += this.#slots.shift()?.text ?? '';
     // Replies resolved in the same tick leave in one write (one syscall), not one write each.
-    if (out !== '' && !this.#socket.destroyed) this.#write(out);
+    if (out !== '' && !this.#socket.destroyed) this.#out.write(out);
     if (!this.#draining) this.updateFlow();
-    else if (this.#slots.length === 0 && this.#pendingOut === '') this.#finish();
-  }
-
-  #pendingOut = '';
-
-  #write(text: string): void {
-    if (this.#pendingOut === '') {
-      process.nextTick(() => {
-        const chunk = this.#pendingOut;
-        this.#pendingOut = '';
-        if (!this.#socket.destroyed) this.#socket.write(chunk);
-        if (this.#draining && this.#slots.length === 0) this.#finish();
-      });
-    }
-    this.#pendingOut += text;
+    else if (this.#slots.length === 0 && !this.#out.pending) this.#finish();
   }
 
   /** Ends our side once the replies are flushed, then closes: a paused socket would never see the peer's FIN. */

@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type EventInput } from '../../src/client.js';
 import { fieldBytes, findByNonce } from '../harness/ausearch.js';
-import { startCapture } from '../harness/capture.js';
-import { COLLECTOR_PORT } from '../harness/collector.js';
+import { captureSecret } from '../harness/capture.js';
 import { CLI, run } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 import { type Lab, startLab } from '../harness/lab.js';
@@ -65,21 +64,7 @@ async function showEvents(lab: Lab): Promise<void> {
 
 async function showCapture(lab: Lab): Promise<void> {
   step('capturing the device → collector traffic on the veth (tcpdump) while sending a secret');
-  const capture = await startCapture(lab.ns.hostIf, COLLECTOR_PORT, `${lab.root.root}/demo.pcap`);
-  const secret = `secret-${randomUUID()}`;
-  await run('node', [
-    CLI,
-    'emit',
-    '--socket',
-    lab.daemon.socket,
-    '--type',
-    'USYS_CONFIG',
-    '--op',
-    'set',
-    `nonce=${secret}`,
-  ]);
-  await findByNonce(lab.collector.log, secret, 15_000);
-  const pcap = await capture.stop();
+  const { pcap, secret } = await captureSecret(lab, 'demo');
   const plain = pcap.indexOf(secret) >= 0;
   out(
     `  ${pcap.length} bytes captured; the secret ${plain ? 'IS VISIBLE' : 'is not visible'} in them → encrypted: ${plain ? 'NO' : 'yes (Kerberos 5 / GSS-API)'}`,

@@ -11,8 +11,7 @@ import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { connect } from '../../src/client.js';
 import { fieldBytes, findByNonce } from '../harness/ausearch.js';
-import { startCapture } from '../harness/capture.js';
-import { COLLECTOR_PORT } from '../harness/collector.js';
+import { captureSecret } from '../harness/capture.js';
 import { CLI, run, waitFor } from '../harness/exec.js';
 import { kernelStatus, whyNoKernelAudit } from '../harness/kernel-audit.js';
 import { type Lab, startLab } from '../harness/lab.js';
@@ -81,21 +80,7 @@ describe('end to end over Kerberos', { skip }, () => {
   });
 
   it('carries no plaintext on the wire with krb5', async () => {
-    const capture = await startCapture(lab.ns.hostIf, COLLECTOR_PORT, `${lab.root.root}/krb5.pcap`);
-    const secret = nonce();
-    await run('node', [
-      CLI,
-      'emit',
-      '--socket',
-      lab.daemon.socket,
-      '--type',
-      'USYS_CONFIG',
-      '--op',
-      'set',
-      `nonce=${secret}`,
-    ]);
-    await findByNonce(lab.collector.log, secret, 15_000);
-    const pcap = await capture.stop();
+    const { pcap, secret } = await captureSecret(lab, 'krb5');
     assert.ok(pcap.length > 200, 'the capture saw the traffic');
     assert.equal(pcap.indexOf(secret), -1, 'the nonce is not in the captured bytes');
     assert.equal(pcap.indexOf('type=USYS_CONFIG'), -1);
@@ -295,21 +280,7 @@ describe('end to end over plaintext TCP (the control for the capture)', { skip }
   });
 
   it('shows the nonce in the captured bytes when the transport is plaintext', async () => {
-    const capture = await startCapture(lab.ns.hostIf, COLLECTOR_PORT, `${lab.root.root}/tcp.pcap`);
-    const secret = nonce();
-    await run('node', [
-      CLI,
-      'emit',
-      '--socket',
-      lab.daemon.socket,
-      '--type',
-      'USYS_CONFIG',
-      '--op',
-      'set',
-      `nonce=${secret}`,
-    ]);
-    await findByNonce(lab.collector.log, secret, 15_000);
-    const pcap = await capture.stop();
+    const { pcap, secret } = await captureSecret(lab, 'tcp');
     assert.ok(pcap.indexOf(secret) >= 0, 'a capture that can see plaintext does see it');
   });
 });
