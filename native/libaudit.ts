@@ -89,11 +89,6 @@ function check(syscall: string, rc: number): number {
   throw new SyscallError(syscall, errno);
 }
 
-/** Loads libaudit now (it is loaded lazily otherwise); throws `NATIVE_LOAD_FAILED`. */
-export function loadLibaudit(): void {
-  bindings();
-}
-
 /** audit_open(): a netlink socket to kernel audit. Needs no privilege; sending does. */
 export function auditOpen(): number {
   clearErrno();

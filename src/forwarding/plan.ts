@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { AuditRelayError } from '../errors.js';
 import type { AuditInstall } from './audit-install.js';
-import { managedAuditdKeys, renderAudispRemote, renderAuditd, renderAuRemotePlugin } from './render.js';
+import { renderAudispRemote, renderAuditd, renderAuRemotePlugin } from './render.js';
 import { findStorageLeaks, type StorageLeak } from './storage-leaks.js';
 
 export interface PlannedFile {
@@ -100,6 +100,3 @@ export function makePlan(config: Config, root: string, install: AuditInstall): P
   const leaks = findStorageLeaks(root, files[2]?.after, files[0]?.after);
   return { files, notes, warnings, leaks };
 }
-
-/** Managed auditd.conf keys as apply would set them (for collector-config and docs). */
-export { managedAuditdKeys };

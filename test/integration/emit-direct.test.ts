@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { auditClose, auditOpen, logUserCommMessage } from '../../native/libaudit.js';
 import { Emitter } from '../../src/audit/emitter.js';
 import { parseEvent } from '../../src/audit/event.js';
 import { buildRecord } from '../../src/audit/record.js';
@@ -161,5 +162,25 @@ describe('emit --direct against the kernel', { skip }, () => {
     ]);
     assert.equal(code, 69, stderr);
     assert.match(stderr, /ECONNREFUSED/);
+  });
+
+  it('names the program with audit_log_user_comm_message (comm=, encoded by libaudit)', async () => {
+    const n = nonce();
+    const fd = auditOpen();
+    try {
+      const seq = logUserCommMessage(fd, {
+        type: 1121,
+        message: `nonce="${n}"`,
+        comm: 'my app',
+        addr: null,
+        success: true,
+      });
+      assert.ok(seq > 0);
+    } finally {
+      auditClose(fd);
+    }
+    const record = await findByNonce(auditd.log, n);
+    assert.equal(record.raw.get('comm'), '6D7920617070');
+    assert.equal(record.interpreted.get('comm'), 'my app');
   });
 });
