@@ -46,6 +46,7 @@ export class Daemon {
   #heartbeat: NodeJS.Timeout | undefined;
   #statusTimer: NodeJS.Timeout | undefined;
   readonly #forwarding: ForwardingMonitor | undefined;
+  #wasCongested = false;
 
   constructor(runtime: Runtime, deps: DaemonDeps) {
     this.#runtime = runtime;
@@ -200,8 +201,11 @@ export class Daemon {
     connection.updateFlow();
   }
 
-  /** Congestion changes for everyone at once: re-evaluate every connection's reading. */
+  /** Congestion changes for everyone at once: re-evaluate every connection's reading when it flips. */
   #updateFlow(): void {
+    const congested = this.#emitter.pending >= this.#runtime.config.daemon.queue_limit;
+    if (congested === this.#wasCongested) return;
+    this.#wasCongested = congested;
     for (const connection of this.#connections) connection.updateFlow();
   }
 

@@ -152,4 +152,42 @@ describe('daemon protocol', { skip }, () => {
     assert.equal(lines[1].error.code, 'EVENT_TYPE_UNKNOWN');
     await findByNonce(auditd.log, n);
   });
+
+  it('applies backpressure: the queue to the kernel stays bounded under a flood, and every request is answered', async () => {
+    const flood = await startDaemon({
+      config: configFor([0], ['TRUSTED_APP'], 'queue_limit = 64\nmax_in_flight = 64'),
+    });
+    try {
+      const raw = await RawClient.connect(flood.socket);
+      const total = 20_000;
+      const body = Array.from(
+        { length: total },
+        (_, i) => `{"id":${i},"type":"TRUSTED_APP","fields":{"i":${i}}}\n`,
+      ).join('');
+      const written = new Promise<void>((resolve) => raw.socket.write(body, () => resolve()));
+      let maxPending = 0;
+      const status = await connect(flood.socket);
+      let answered = 0;
+      const replies = (async () => {
+        while (answered < total) {
+          const reply = await raw.reply(30_000);
+          assert.equal(reply?.['ok'], true);
+          answered++;
+        }
+      })();
+      while (answered < total) {
+        const s = (await status.status()) as { queue: { pending: number } };
+        maxPending = Math.max(maxPending, s.queue.pending);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await replies;
+      await written;
+      await status.close();
+      raw.end();
+      // Lines already read in one chunk (64 KiB, ~1,300 of these) are still taken; nothing beyond.
+      assert.ok(maxPending <= 64 + 1500, `queue peaked at ${maxPending}`);
+    } finally {
+      await flood.stop();
+    }
+  });
 });
