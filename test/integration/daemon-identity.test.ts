@@ -26,6 +26,19 @@ const asNobody = [
   '--bounding-set=-all',
 ];
 
+/** `auditrelay emit --socket` run as nobody, with no capabilities at all. */
+function emitAsNobody(socket: string, args: string[]) {
+  return run(asNobody[0] ?? 'setpriv', [
+    ...asNobody.slice(1),
+    process.execPath,
+    CLI,
+    'emit',
+    '--socket',
+    socket,
+    ...args,
+  ]);
+}
+
 describe('daemon identity, policy and kernel refusal', { skip }, () => {
   let auditd: CapturingAuditd;
   before(async () => {
@@ -41,13 +54,7 @@ describe('daemon identity, policy and kernel refusal', { skip }, () => {
     });
     try {
       const allowed = nonce();
-      const ok = await run(asNobody[0] ?? 'setpriv', [
-        ...asNobody.slice(1),
-        process.execPath,
-        CLI,
-        'emit',
-        '--socket',
-        daemon.socket,
+      const ok = await emitAsNobody(daemon.socket, [
         '--type',
         'USYS_CONFIG',
         '--op',
@@ -64,13 +71,7 @@ describe('daemon identity, policy and kernel refusal', { skip }, () => {
         'the kernel names the daemon; the sender travels in our fields',
       );
 
-      const denied = await run(asNobody[0] ?? 'setpriv', [
-        ...asNobody.slice(1),
-        process.execPath,
-        CLI,
-        'emit',
-        '--socket',
-        daemon.socket,
+      const denied = await emitAsNobody(daemon.socket, [
         '--type',
         'USER_LOGIN',
         '--op',
