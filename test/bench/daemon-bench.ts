@@ -3,6 +3,7 @@
  * rate, and the daemon's RSS after a million events (read from /proc, twice, to see whether it grows).
  */
 import { readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { type AuditRelayClient, connect } from '../../src/client.js';
 import { configFor, type RunningDaemon, startDaemon } from '../harness/daemon.js';
 import { type BenchRow, median, percentile } from './stats.js';
@@ -27,6 +28,42 @@ async function throughput(daemon: RunningDaemon, clients: number, total: number)
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   await Promise.all(connections.map((c) => c.close()));
   return total / seconds;
+}
+
+/**
+ * A raw NDJSON client: pre-built request lines, a sliding window of `window` unanswered requests, replies
+ * only counted. It measures the daemon rather than the client library.
+ */
+function rawClient(path: string, lines: readonly string[], window: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    let sent = 0;
+    let answered = 0;
+    const fill = () => {
+      let chunk = '';
+      while (sent < lines.length && sent - answered < window) chunk += lines[sent++];
+      if (chunk !== '') socket.write(chunk);
+    };
+    socket.on('connect', fill);
+    socket.on('data', (data: Buffer) => {
+      for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, i + 1)) answered++;
+      if (answered >= lines.length) {
+        socket.end();
+        resolve();
+      } else fill();
+    });
+    socket.on('error', reject);
+  });
+}
+
+async function throughputRaw(daemon: RunningDaemon, clients: number, total: number): Promise<number> {
+  const per = Math.floor(total / clients);
+  const lines = Array.from({ length: clients }, (_, c) =>
+    Array.from({ length: per }, (_, i) => `{"id":${i},"type":"TRUSTED_APP","fields":{"c":${c},"i":${i}}}\n`),
+  );
+  const start = process.hrtime.bigint();
+  await Promise.all(lines.map((l) => rawClient(daemon.socket, l, WINDOW)));
+  return (per * clients) / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
 async function latency(daemon: RunningDaemon, rate: number, count: number): Promise<number[]> {
@@ -71,10 +108,20 @@ export async function benchDaemon(
   try {
     const rows: BenchRow[] = [];
     for (const clients of [1, 8, 32]) {
+      const raw: number[] = [];
       const runs: number[] = [];
-      for (let r = 0; r < rounds; r++) runs.push(await throughput(daemon, clients, n));
+      for (let r = 0; r < rounds; r++) {
+        raw.push(await throughputRaw(daemon, clients, n));
+        runs.push(await throughput(daemon, clients, n));
+      }
       rows.push({
-        name: `socket, ${clients} client(s), pipelined`,
+        name: `socket, ${clients} raw NDJSON client(s)`,
+        value: median(raw),
+        unit: 'ev/s',
+        baseline: cMedian,
+      });
+      rows.push({
+        name: `socket, ${clients} TypeScript client(s)`,
         value: median(runs),
         unit: 'ev/s',
         baseline: cMedian,
