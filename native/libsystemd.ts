@@ -4,6 +4,7 @@
  * WATCHDOG_PID is another process) sd_watchdog_enabled returns 0.
  */
 import { lazy, loadLibrary } from './load.js';
+import { SyscallError } from './syscall-error.js';
 
 const bindings = lazy(() => {
   const lib = loadLibrary(['libsystemd.so.0'], 'AUDITRELAY_LIBSYSTEMD');
@@ -19,7 +20,7 @@ const bindings = lazy(() => {
 /** Sends `state` (e.g. "READY=1\nSTATUS=…") to the service manager. Returns false when none listens. */
 export function sdNotify(state: string): boolean {
   const rc = bindings().sdNotify(0, state);
-  if (rc < 0) throw new Error(`sd_notify failed: errno ${-rc}`);
+  if (rc < 0) throw new SyscallError('sd_notify', -rc);
   return rc > 0;
 }
 

@@ -7,6 +7,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { peerCredentials } from '../../native/socket.js';
 import type { Sender } from '../audit/record.js';
+import { AuditRelayError } from '../errors.js';
 
 /** A sender plus its supplementary groups (for policy; not written to the record). */
 export interface Peer extends Sender {
@@ -46,6 +47,7 @@ export function identifyPeer(fd: number): Peer {
 export function socketFd(socket: object): number {
   const handle: unknown = Reflect.get(socket, '_handle');
   const fd: unknown = typeof handle === 'object' && handle !== null ? Reflect.get(handle, 'fd') : undefined;
-  if (typeof fd !== 'number' || fd < 0) throw new Error('The connection has no file descriptor');
+  if (typeof fd !== 'number' || fd < 0)
+    throw new AuditRelayError('PEER_NO_FD', 'The connection has no file descriptor');
   return fd;
 }
