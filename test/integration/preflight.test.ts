@@ -37,17 +37,20 @@ describe('Kerberos preflight against a real KDC', { skip }, () => {
     await kdc?.stop();
   });
 
-  const preflight = async (...extra: string[]) => {
-    const result = await run('node', [
+  /** `auditrelay preflight --json` for `of` (default: the shared root), optionally under a command prefix. */
+  const preflight = async (of: AuditRoot = root, prefix: string[] = []) => {
+    const [file = 'node', ...args] = [
+      ...prefix,
+      'node',
       CLI,
       'preflight',
       '--config',
-      root.config,
+      of.config,
       '--root',
-      root.root,
+      of.root,
       '--json',
-      ...extra,
-    ]);
+    ];
+    const result = await run(file, args);
     return { code: result.code, report: JSON.parse(result.stdout) as Report };
   };
   const failed = (report: Report) => report.checks.filter((c) => c.verdict === 'fail').map((c) => c.code);
@@ -100,16 +103,8 @@ describe('Kerberos preflight against a real KDC', { skip }, () => {
     try {
       copyFileSync(kdc.krb5Conf, other.path('etc/krb5.conf'));
       copyFileSync(root.path(KEYTAB), other.path(KEYTAB));
-      const result = await run('node', [
-        CLI,
-        'preflight',
-        '--config',
-        other.config,
-        '--root',
-        other.root,
-        '--json',
-      ]);
-      assert.deepEqual(failed(JSON.parse(result.stdout) as Report), ['KRB5_SERVICE_UNKNOWN']);
+      const { report } = await preflight(other);
+      assert.deepEqual(failed(report), ['KRB5_SERVICE_UNKNOWN']);
     } finally {
       other.remove();
     }
@@ -123,19 +118,8 @@ describe('Kerberos preflight against a real KDC', { skip }, () => {
     );
     writeFileSync(root.path('etc/krb5.conf'), conf);
     try {
-      const result = await run('faketime', [
-        '-f',
-        '-2h',
-        'node',
-        CLI,
-        'preflight',
-        '--config',
-        root.config,
-        '--root',
-        root.root,
-        '--json',
-      ]);
-      assert.deepEqual(failed(JSON.parse(result.stdout) as Report), ['KRB5_CLOCK_SKEW']);
+      const { report } = await preflight(root, ['faketime', '-f', '-2h']);
+      assert.deepEqual(failed(report), ['KRB5_CLOCK_SKEW']);
     } finally {
       copyFileSync(kdc.krb5Conf, root.path('etc/krb5.conf'));
     }

@@ -15,6 +15,21 @@ const skip = await whyNoKernelAudit();
 const FORWARDING =
   '[forwarding]\ncollector = "192.0.2.10"\nport = 6060\ntransport = "tcp"\nallow_plaintext = true\n';
 
+/** `auditrelay status --json` for a config and root; resolves with the exit code and the report. */
+async function statusOf(root: AuditRoot, ...extra: string[]) {
+  const result = await run('node', [
+    CLI,
+    'status',
+    '--config',
+    root.config,
+    '--root',
+    root.root,
+    '--json',
+    ...extra,
+  ]);
+  return { code: result.code, report: JSON.parse(result.stdout) };
+}
+
 describe('status', { skip }, () => {
   const roots: AuditRoot[] = [];
   after(() => {
@@ -24,20 +39,7 @@ describe('status', { skip }, () => {
   it('names drift, leaks and a disabled kernel, and clears drift after apply', async () => {
     const root = makeAuditRoot(FORWARDING);
     roots.push(root);
-    const status = async () => {
-      const result = await run('node', [
-        CLI,
-        'status',
-        '--config',
-        root.config,
-        '--root',
-        root.root,
-        '--socket',
-        '/nonexistent.sock',
-        '--json',
-      ]);
-      return { code: result.code, report: JSON.parse(result.stdout) };
-    };
+    const status = () => statusOf(root, '--socket', '/nonexistent.sock');
     const before = await status();
     assert.equal(before.code, 69);
     const codes = before.report.problems.map((p: { code: string }) => p.code);
@@ -60,16 +62,7 @@ describe('status', { skip }, () => {
       await run('node', [CLI, 'emit', '--socket', daemon.socket, '--type', 'TRUSTED_APP', 'x=1']);
       const root = makeAuditRoot(`[daemon]\nsocket = "${daemon.socket}"\n${FORWARDING}`);
       roots.push(root);
-      const result = await run('node', [
-        CLI,
-        'status',
-        '--config',
-        root.config,
-        '--root',
-        root.root,
-        '--json',
-      ]);
-      const report = JSON.parse(result.stdout);
+      const { report } = await statusOf(root);
       assert.equal(report.daemon.counters.emitted, 1);
       assert.equal(report.system.kernel.pid, auditd.pid);
       assert.equal(report.system.kernel.enabled, 1);
