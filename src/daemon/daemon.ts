@@ -41,12 +41,14 @@ export class Daemon {
   readonly #runId = newRunId();
   readonly #startedAt = Date.now();
   #runtime: Runtime;
-  #refusals: RefusalReporter;
+  readonly #refusals: RefusalReporter;
   #server: Server | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #statusTimer: NodeJS.Timeout | undefined;
   readonly #forwarding: ForwardingMonitor | undefined;
   #wasCongested = false;
+  /** What request handling needs from the daemon; built once (it reads the runtime through a getter). */
+  readonly #requests: RequestContext;
 
   constructor(runtime: Runtime, deps: DaemonDeps) {
     this.#runtime = runtime;
@@ -55,6 +57,15 @@ export class Daemon {
       (record) => void this.#emitInternal(record),
       runtime.config.daemon.refusal_report_interval,
     );
+    this.#requests = {
+      emitter: this.#emitter,
+      types: this.#deps.types,
+      counters: this.#counters,
+      refusals: this.#refusals,
+      log: this.#deps.log,
+      runtime: () => this.#runtime,
+      status: () => this.status(),
+    };
     const port = runtime.config.forwarding?.port;
     this.#forwarding = port === undefined ? undefined : new ForwardingMonitor(port, deps.log);
   }
@@ -159,18 +170,6 @@ export class Daemon {
     };
   }
 
-  #context(): RequestContext {
-    return {
-      emitter: this.#emitter,
-      types: this.#deps.types,
-      counters: this.#counters,
-      refusals: this.#refusals,
-      log: this.#deps.log,
-      runtime: () => this.#runtime,
-      status: () => this.status(),
-    };
-  }
-
   #accept(socket: Socket): void {
     let peer: ReturnType<typeof identifyPeer>;
     try {
@@ -180,7 +179,7 @@ export class Daemon {
       socket.destroy();
       return;
     }
-    const context = this.#context();
+    const context = this.#requests;
     const host: ConnectionHost = {
       handle: async (line, from) => {
         const reply = await handleRequest(context, line, from);

@@ -6,7 +6,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './exec.js';
+import { CLI, REPO_ROOT, type RunResult, run } from './exec.js';
 
 export const STOCK = `${REPO_ROOT}test/fixtures/debian-12-audit-3.0.9`;
 
@@ -14,6 +14,8 @@ export interface AuditRoot {
   readonly root: string;
   readonly config: string;
   path(devicePath: string): string;
+  /** `auditrelay apply --root <this root>` with our config (or `config`), and the given flags. */
+  apply(flags?: readonly string[], config?: string): Promise<RunResult>;
   remove(): void;
 }
 
@@ -30,6 +32,8 @@ export function makeAuditRoot(configToml: string): AuditRoot {
     root,
     config,
     path: (devicePath) => join(root, devicePath),
+    apply: (flags = [], other = config) =>
+      run('node', [CLI, 'apply', '--config', other, '--root', root, ...flags]),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, stopChild, waitFor } from './exec.js';
+import { withPrivateMounts } from './mount-ns.js';
 import type { NetNs } from './netns.js';
 
 export const COLLECTOR_PORT = 6060;
@@ -70,15 +71,15 @@ export function makeCollector(
     log: join(dir, 'log', 'audit.log'),
     ip: ns.nsIp,
     start: async () => {
-      const script = `mount -t tmpfs auditrelay-collector-run /run && exec auditd -n -c ${dir}`;
-      child = spawn(
-        'ip',
-        ['netns', 'exec', ns.name, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', script],
-        {
-          env: { ...process.env, KRB5_CONFIG: krb5Conf },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
+      // A private /run: the collector's pid file must not clash with the device auditd's.
+      const inNs = withPrivateMounts(
+        ['mount -t tmpfs auditrelay-collector-run /run'],
+        ['auditd', '-n', '-c', dir],
       );
+      child = spawn('ip', ['netns', 'exec', ns.name, ...inNs], {
+        env: { ...process.env, KRB5_CONFIG: krb5Conf },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
       const started = child;

@@ -11,6 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { run, stopChild, waitFor } from './exec.js';
+import { withPrivateMounts } from './mount-ns.js';
 
 const CACHE = '/var/cache/auditrelay-test';
 export const ROOTFS = `${CACHE}/rootfs-bookworm`;
@@ -52,23 +53,11 @@ export async function bootContainer(binds: ReadonlyArray<readonly [string, strin
     '--keep-unit',
     ...bindArgs,
   ];
-  const child: ChildProcess = spawn(
-    'unshare',
-    [
-      '-m',
-      '--propagation',
-      'private',
-      'sh',
-      '-c',
-      'mount -t tmpfs auditrelay-nspawn /run && exec "$@"',
-      'sh',
-      ...nspawn,
-    ],
-    {
-      env: { ...process.env, SYSTEMD_SECCOMP: '0' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const [file = 'unshare', ...args] = withPrivateMounts(['mount -t tmpfs auditrelay-nspawn /run'], nspawn);
+  const child: ChildProcess = spawn(file, args, {
+    env: { ...process.env, SYSTEMD_SECCOMP: '0' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const init = async () => {

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { forwardingProcesses, listProcesses } from '../../src/forwarding/processes.js';
 import { REPO_ROOT, stopChild, waitFor } from './exec.js';
 import { type KernelStatus, kernelStatus, restoreKernelStatus } from './kernel-audit.js';
+import { withPrivateMounts } from './mount-ns.js';
 
 export interface DeviceAuditd {
   readonly child: ChildProcess;
@@ -25,15 +26,7 @@ export async function startDeviceAuditd(root: string): Promise<DeviceAuditd> {
   const mounts = [`mount --bind ${root}/etc/audit /etc/audit`];
   if (existsSync(`${root}/etc/krb5.conf`)) mounts.push(`mount --bind ${root}/etc/krb5.conf /etc/krb5.conf`);
   // The reaper stays auditd's parent and reaps audisp-remote, which auditd leaves behind as a zombie.
-  const words = [
-    'unshare',
-    '-m',
-    '--propagation',
-    'private',
-    'sh',
-    '-c',
-    `${mounts.join(' && ')} && exec auditd -n`,
-  ];
+  const words = withPrivateMounts(mounts, ['auditd', '-n']);
   const child = spawn('python3', [`${REPO_ROOT}test/harness/reaper.py`, ...words], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

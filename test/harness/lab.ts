@@ -11,7 +11,6 @@ import { type AuditRoot, makeAuditRoot } from './audit-root.js';
 import { COLLECTOR_PORT, type Collector, makeCollector } from './collector.js';
 import { configFor, type RunningDaemon, startDaemon } from './daemon.js';
 import { type DeviceAuditd, startDeviceAuditd } from './device-auditd.js';
-import { CLI, run } from './exec.js';
 import { COLLECTOR_NAME, type Kdc, startKdc } from './kdc.js';
 import { createNetNs, type NetNs } from './netns.js';
 
@@ -106,15 +105,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     say(
       'auditrelay apply --root (renders audisp-remote.conf, au-remote.conf, auditd.conf; Kerberos preflight)',
     );
-    const applied = await run('node', [
-      CLI,
-      'apply',
-      '--config',
-      root.config,
-      '--root',
-      root.root,
-      '--no-restart',
-    ]);
+    const applied = await root.apply(['--no-restart']);
     if (applied.code !== 0)
       throw new Error(`apply failed (${applied.code}): ${applied.stdout}${applied.stderr}`);
 

@@ -13,6 +13,7 @@ import { type AuditRoot, makeAuditRoot } from '../harness/audit-root.js';
 import { startDeviceAuditd } from '../harness/device-auditd.js';
 import { CLI, REPO_ROOT, run, waitFor } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+import { withPrivateMounts } from '../harness/mount-ns.js';
 
 const notRoot = process.getuid?.() === 0 ? undefined : 'needs root (files owned by root)';
 const noKernelAudit = await whyNoKernelAudit();
@@ -25,7 +26,7 @@ const MANAGED = [
 ];
 
 function apply(root: AuditRoot, ...flags: string[]) {
-  return run('node', [CLI, 'apply', '--config', root.config, '--root', root.root, '--json', ...flags]);
+  return root.apply(['--json', ...flags]);
 }
 
 function snapshot(root: AuditRoot): Map<string, string> {
@@ -96,7 +97,7 @@ describe('apply', { skip: notRoot }, () => {
     const dry = JSON.parse((await apply(root, '--dry-run')).stdout);
     assert.equal(dry.dry_run, true);
     assert.equal(dry.changed.length, 3);
-    const diff = await run('node', [CLI, 'apply', '--config', root.config, '--root', root.root, '--diff']);
+    const diff = await root.apply(['--diff']);
     assert.match(diff.stdout, /^--- \/etc\/audit\/auditd.conf$/m);
     assert.match(diff.stdout, /^-write_logs = yes$/m);
     assert.match(diff.stdout, /^\+write_logs = no$/m);
@@ -125,7 +126,7 @@ describe('apply', { skip: notRoot }, () => {
       '[forwarding]\ncollector = "c"\nport = 0\nnetwork_failure_action = "reconnect"\n[auditd]\nbogus = 1\n',
     );
     const before = snapshot(root);
-    const result = await run('node', [CLI, 'apply', '--config', root.config, '--root', root.root]);
+    const result = await root.apply();
     assert.equal(result.code, 78);
     assert.match(result.stderr, /forwarding\.port/);
     assert.match(result.stderr, /forwarding\.network_failure_action/);
@@ -137,13 +138,11 @@ describe('apply', { skip: notRoot }, () => {
     const root = newRoot('[forwarding]\ncollector = "collector.audit.test"\nport = 6060\n');
     assert.equal((await apply(root, '--force')).code, 0);
     const parse = (conf: string) =>
-      run('unshare', [
-        '-m',
-        '--propagation',
-        'private',
-        'sh',
+      run('sh', [
         '-c',
-        `mount --bind ${conf} /etc/audit/audisp-remote.conf && exec /sbin/audisp-remote < /dev/null`,
+        'exec "$@" < /dev/null',
+        'sh',
+        ...withPrivateMounts([`mount --bind ${conf} /etc/audit/audisp-remote.conf`], ['/sbin/audisp-remote']),
       ]);
     assert.equal((await parse(root.path('etc/audit/audisp-remote.conf'))).code, 0);
     // The control: the same binary rejects an unknown keyword (exit 6), so exit 0 above means "parsed".

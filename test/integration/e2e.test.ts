@@ -253,15 +253,7 @@ describe('end to end over Kerberos', { skip }, () => {
       'service_principal = "auditd/unknown.audit.test"',
     );
     writeFileSync(`${lab.root.root}/wrong.toml`, wrong);
-    const apply = await run('node', [
-      CLI,
-      'apply',
-      '--config',
-      `${lab.root.root}/wrong.toml`,
-      '--root',
-      lab.root.root,
-      '--json',
-    ]);
+    const apply = await lab.root.apply(['--json'], `${lab.root.root}/wrong.toml`);
     assert.equal(apply.code, 78);
     const report = JSON.parse(apply.stdout);
     assert.equal(report.written, false);

@@ -132,19 +132,11 @@ describe('Kerberos preflight against a real KDC', { skip }, () => {
       const { report } = await preflight();
       assert.deepEqual(failed(report), ['KRB5_KDC_UNREACHABLE']);
       const before = readFileSync(root.path('etc/audit/auditd.conf'), 'utf8');
-      const refused = await run('node', [CLI, 'apply', '--config', root.config, '--root', root.root]);
+      const refused = await root.apply();
       assert.equal(refused.code, 78);
       assert.match(refused.stderr, /PREFLIGHT_FAILED/);
       assert.equal(readFileSync(root.path('etc/audit/auditd.conf'), 'utf8'), before);
-      const forced = await run('node', [
-        CLI,
-        'apply',
-        '--config',
-        root.config,
-        '--root',
-        root.root,
-        '--force',
-      ]);
+      const forced = await root.apply(['--force']);
       assert.equal(forced.code, 0, forced.stderr);
       assert.match(readFileSync(root.path('etc/audit/auditd.conf'), 'utf8'), /^write_logs = no$/m);
     } finally {

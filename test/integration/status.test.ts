@@ -47,7 +47,7 @@ describe('status', { skip }, () => {
     assert.ok(codes.includes('DAEMON_UNREACHABLE'));
     assert.equal(before.report.system.kernel.enabled, Number((await kernelStatus())['enabled']));
     assert.equal(before.report.system.drift.length, 3);
-    assert.equal((await run('node', [CLI, 'apply', '--config', root.config, '--root', root.root])).code, 0);
+    assert.equal((await root.apply()).code, 0);
     const afterApply = await status();
     assert.deepEqual(afterApply.report.system.drift, []);
     writeFileSync(root.path('etc/audit/auditd.conf'), 'write_logs = yes\n');

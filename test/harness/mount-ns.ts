@@ -1,0 +1,9 @@
+/**
+ * The lab's one trick for never touching the real /etc or /run: run a command in a private mount namespace
+ * after some mounts (bind mounts over compiled-in paths, a tmpfs /run). Returns the argv to spawn; the
+ * command itself is passed through "$@", so it needs no shell quoting.
+ */
+export function withPrivateMounts(mounts: readonly string[], command: readonly string[]): string[] {
+  const script = mounts.length === 0 ? 'exec "$@"' : `${mounts.join(' && ')} && exec "$@"`;
+  return ['unshare', '-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...command];
+}
