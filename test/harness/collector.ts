@@ -9,12 +9,15 @@ import { join } from 'node:path';
 import { run, stopChild, waitFor } from './exec.js';
 import { withPrivateMounts } from './mount-ns.js';
 import type { NetNs } from './netns.js';
+import { syslogCapture } from './syslog.js';
 
 export const COLLECTOR_PORT = 6060;
 
 export interface Collector {
   readonly log: string;
   readonly ip: string;
+  /** What the collector auditd sent to syslog. */
+  syslog(): string[];
   start(): Promise<void>;
   stop(): Promise<void>;
   freeze(): void;
@@ -63,6 +66,7 @@ export function makeCollector(
   chmodSync(join(dir, 'auditd.conf'), 0o640);
   let child: ChildProcess | undefined;
   let output = '';
+  const syslog = syslogCapture(join(dir, 'syslog'));
   const listening = async () => {
     const { stdout } = await run('ip', ['netns', 'exec', ns.name, 'ss', '-lnt']);
     return stdout.includes(`:${COLLECTOR_PORT} `) ? true : undefined;
@@ -70,10 +74,11 @@ export function makeCollector(
   return {
     log: join(dir, 'log', 'audit.log'),
     ip: ns.nsIp,
+    syslog: () => syslog.lines(),
     start: async () => {
       // A private /run: the collector's pid file must not clash with the device auditd's.
       const inNs = withPrivateMounts(
-        ['mount -t tmpfs auditrelay-collector-run /run'],
+        ['mount -t tmpfs auditrelay-collector-run /run', ...syslog.mounts],
         ['auditd', '-n', '-c', dir],
       );
       child = spawn('ip', ['netns', 'exec', ns.name, ...inNs], {

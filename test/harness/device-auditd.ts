@@ -5,17 +5,22 @@
  * is never changed. Stopped by PID; kernel audit state restored and checked.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { forwardingProcesses, listProcesses } from '../../src/forwarding/processes.js';
 import { REPO_ROOT, stopChild, waitFor } from './exec.js';
 import { type KernelStatus, kernelStatus, restoreKernelStatus } from './kernel-audit.js';
 import { withPrivateMounts } from './mount-ns.js';
+import { syslogCapture } from './syslog.js';
 
 export interface DeviceAuditd {
   readonly child: ChildProcess;
   /** auditd's pid (its parent is the reaper we started). */
   readonly pid: number;
   output(): string;
+  /** What auditd and audisp-remote sent to syslog (their only error channel). */
+  syslog(): string[];
   /** audisp-remote's pid, when running. */
   audispRemote(): number | undefined;
   stop(): Promise<void>;
@@ -23,7 +28,9 @@ export interface DeviceAuditd {
 
 export async function startDeviceAuditd(root: string): Promise<DeviceAuditd> {
   const before: KernelStatus = await kernelStatus();
-  const mounts = [`mount --bind ${root}/etc/audit /etc/audit`];
+  const logDir = mkdtempSync(join(tmpdir(), 'auditrelay-device-syslog-'));
+  const syslog = syslogCapture(logDir);
+  const mounts = [...syslog.mounts, `mount --bind ${root}/etc/audit /etc/audit`];
   if (existsSync(`${root}/etc/krb5.conf`)) mounts.push(`mount --bind ${root}/etc/krb5.conf /etc/krb5.conf`);
   // The reaper stays auditd's parent and reaps audisp-remote, which auditd leaves behind as a zombie.
   const words = withPrivateMounts(mounts, ['auditd', '-n']);
@@ -40,10 +47,12 @@ export async function startDeviceAuditd(root: string): Promise<DeviceAuditd> {
       return pid;
     },
     output: () => output,
+    syslog: () => syslog.lines(),
     audispRemote: () => forwardingProcesses(listProcesses(), pid).audispRemote,
     stop: async () => {
       await stopChild(child);
       await restoreKernelStatus(before);
+      rmSync(logDir, { recursive: true, force: true });
     },
   };
   try {

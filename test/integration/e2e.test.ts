@@ -19,6 +19,37 @@ import { type Lab, startLab } from '../harness/lab.js';
 const skip = await whyNoKernelAudit();
 const nonce = () => `N${randomUUID().replaceAll('-', '')}`;
 const count = (text: string, needle: string) => text.split(needle).length - 1;
+/** auditd's only report of a burst that overflowed its queue to audisp-remote (platform-facts). */
+const PLUGIN_QUEUE_FULL = 'queue to plugins is full';
+
+/**
+ * Waits until `expected` records tagged `tag` are in the collector log. On timeout the error says how
+ * many arrived and what auditd and audisp-remote told syslog (drops, reconnects, crashes).
+ */
+async function awaitArrival(lab: Lab, tag: string, expected: number, timeoutMs: number) {
+  try {
+    return await waitFor(
+      () => {
+        const log = readFileSync(lab.collector.log, 'latin1');
+        return count(log, `tag="${tag}"`) >= expected ? log : undefined;
+      },
+      timeoutMs,
+      `${expected} events at the collector`,
+    );
+  } catch (error) {
+    const arrived = count(readFileSync(lab.collector.log, 'latin1'), `tag="${tag}"`);
+    const device = lab.device.syslog().filter((l) => !/Init complete|out of memory score/.test(l));
+    throw new Error(
+      `${String(error)}: ${arrived} of ${expected} arrived. Device syslog (last 20):\n${device.slice(-20).join('\n')}` +
+        `\nCollector syslog (last 10):\n${lab.collector.syslog().slice(-10).join('\n')}`,
+    );
+  }
+}
+
+function assertNoPluginQueueDrops(lab: Lab) {
+  const drops = lab.device.syslog().filter((l) => l.includes(PLUGIN_QUEUE_FULL));
+  assert.deepEqual(drops, [], 'auditd dropped records at its plugin queue (q_depth)');
+}
 
 const HOSTILE = {
   quotes: 'he said "hi"',
@@ -97,11 +128,8 @@ describe('end to end over Kerberos', { skip }, () => {
     ).join('\n');
     const sent = await run('node', [CLI, 'emit', '--socket', lab.daemon.socket, '--stdin'], { input });
     assert.equal(sent.code, 0, sent.stderr);
-    await waitFor(
-      () => (count(readFileSync(lab.collector.log, 'latin1'), `tag="${tag}"`) >= 10_000 ? true : undefined),
-      60_000,
-      'the burst at the collector',
-    );
+    await awaitArrival(lab, tag, 10_000, 60_000);
+    assertNoPluginQueueDrops(lab);
     const prune = ['/proc', '/sys', '/dev', '/run', '/tmp', '/var/tmp']
       .flatMap((p) => ['-path', p, '-o'])
       .slice(0, -1);
@@ -146,14 +174,8 @@ describe('end to end over Kerberos', { skip }, () => {
       }),
     );
     assert.equal(acked, 100_000);
-    const text = await waitFor(
-      () => {
-        const log = readFileSync(lab.collector.log, 'latin1');
-        return count(log, `tag="${tag}"`) >= acked ? log : undefined;
-      },
-      120_000,
-      'every acknowledged event at the collector',
-    );
+    const text = await awaitArrival(lab, tag, acked, 120_000);
+    assertNoPluginQueueDrops(lab);
     const seen = new Set<string>();
     for (const match of text.matchAll(new RegExp(`tag="${tag}" c="(\\d)" i="(\\d+)"`, 'g'))) {
       const key = `${match[1]}:${match[2]}`;
