@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BatchReply, BatchRequest } from './emitter-worker.js';
 import type { EmitOutcome } from './outcome.js';
+import { type Pace, Pacer } from './pacer.js';
 import type { EmitRecord } from './record.js';
 
 interface Pending {
@@ -20,6 +21,10 @@ export interface EmitterOptions {
   readonly maxBatch?: number;
   /** Batches in flight at once: 2 lets the worker start the next while the previous reply travels. */
   readonly maxInFlight?: number;
+  /** Most records per second to the kernel (token bucket); unpaced when absent. */
+  readonly pace?: Pace;
+  /** The pacer's clock (tests). */
+  readonly now?: () => number;
 }
 
 const WORKER_URL = new URL('./emitter-worker.js', import.meta.url);
@@ -38,10 +43,25 @@ export class Emitter {
   #closing = false;
   #fdOpen = false;
   #drained: (() => void) | undefined;
+  readonly #pacer: Pacer;
+  #paceTimer: NodeJS.Timeout | undefined;
 
   constructor(options: EmitterOptions = {}) {
     this.#maxBatch = options.maxBatch ?? 1024;
     this.#maxInFlight = options.maxInFlight ?? 2;
+    this.#pacer = new Pacer(options.pace ?? { rate: 0, burst: 1 }, options.now);
+  }
+
+  get pace(): Pace {
+    return this.#pacer.pace;
+  }
+
+  /** Changes the pace (a reload); records already waiting go at the new pace. */
+  setPace(pace: Pace): void {
+    this.#pacer.set(pace);
+    clearTimeout(this.#paceTimer);
+    this.#paceTimer = undefined;
+    this.#pump();
   }
 
   /** Records waiting or in flight. */
@@ -65,9 +85,10 @@ export class Emitter {
     });
   }
 
-  /** Waits for every queued record to be answered, then stops the worker (closing the audit fd). */
+  /** Waits for every queued record to be answered, unpaced, then stops the worker (closing the audit fd). */
   async close(): Promise<void> {
     this.#closing = true;
+    this.setPace({ rate: 0, burst: 1 });
     if (this.pending > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     const worker = this.#worker;
     this.#worker = undefined;
@@ -87,8 +108,16 @@ export class Emitter {
 
   #pump(): void {
     while (this.#queue.length > 0 && this.#inFlight.size < this.#maxInFlight) {
+      const granted = this.#pacer.grant(Math.min(this.#queue.length, this.#maxBatch));
+      if (granted === 0) {
+        this.#paceTimer ??= setTimeout(() => {
+          this.#paceTimer = undefined;
+          this.#pump();
+        }, this.#pacer.waitMs());
+        break;
+      }
       this.#worker ??= this.#spawn();
-      const batch = this.#queue.splice(0, this.#maxBatch);
+      const batch = this.#queue.splice(0, granted);
       const id = this.#nextBatch++;
       this.#inFlight.set(id, batch);
       const request: BatchRequest = { batch: id, records: batch.map((p) => p.record) };

@@ -3,7 +3,13 @@
  * collector. Values are limited to what the installed audit (3.0.9) accepts, minus known-broken choices.
  */
 import { z } from 'zod';
-import { ACTION_WORDS, type ActionKey, BROKEN_ACTIONS, NAME_FORMATS } from '../forwarding/audit-3.0.9.js';
+import {
+  ACTION_WORDS,
+  type ActionKey,
+  AUDITD_MAX_Q_DEPTH,
+  BROKEN_ACTIONS,
+  NAME_FORMATS,
+} from '../forwarding/audit-3.0.9.js';
 import { duration } from './duration.js';
 
 const absolutePath = z
@@ -122,9 +128,13 @@ export const auditdSchema = z
       .number()
       .int()
       .min(2000)
-      .max(1_000_000)
-      .default(65536)
-      .describe("auditd's queue to plugins: the default 2000 drops bursts silently (platform-facts)."),
+      .max(AUDITD_MAX_Q_DEPTH, { message: `auditd 3.0.9 refuses a q_depth above ${AUDITD_MAX_Q_DEPTH}` })
+      .default(AUDITD_MAX_Q_DEPTH)
+      .describe(
+        "auditd's queue to plugins, in records: the burst the device absorbs while audisp-remote's stop-and-wait " +
+          'forwarding catches up; past it auditd drops records silently (syslog only). Each queued record costs ' +
+          'auditd about 4 KiB of memory while it waits (measured: 435 MB RSS holding ~100,000).',
+      ),
     max_restarts: z
       .number()
       .int()

@@ -57,6 +57,24 @@ const daemon = z.strictObject({
     .describe(
       'reload: events queued for the kernel before every connection stops being read (backpressure).',
     ),
+  max_rate: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(0)
+    .describe(
+      'reload: most records per second we write to the kernel; 0 = unpaced. Set it below what forwarding ' +
+        'carries (stop-and-wait: about 1/RTT to the collector) so a long burst slows the applications instead of ' +
+        "overflowing auditd's q_depth, where auditd drops records silently.",
+    ),
+  max_burst: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(1000)
+    .describe('reload: records written at once above max_rate after a quiet spell (with max_rate > 0).'),
   idle_timeout: duration(1000, 3_600_000)
     .default(60_000)
     .describe('reload: a connection silent this long is closed.'),
@@ -92,14 +110,25 @@ const client = z
     'must name at least one of users, uids, groups, gids',
   );
 
-export const configSchema = z.strictObject({
-  daemon: daemon.default(daemon.parse({})).describe('The daemon (auditrelay run).'),
-  clients: z.array(client).default([]).describe('Who may emit which event types; default: nobody.'),
-  forwarding: forwardingSchema
-    .optional()
-    .describe('Absent: auditrelay does not manage forwarding (apply refuses).'),
-  auditd: auditdSchema.default(auditdSchema.parse({})).describe('The device auditd.conf keys apply manages.'),
-});
+export const configSchema = z
+  .strictObject({
+    daemon: daemon.default(daemon.parse({})).describe('The daemon (auditrelay run).'),
+    clients: z.array(client).default([]).describe('Who may emit which event types; default: nobody.'),
+    forwarding: forwardingSchema
+      .optional()
+      .describe('Absent: auditrelay does not manage forwarding (apply refuses).'),
+    auditd: auditdSchema
+      .default(auditdSchema.parse({}))
+      .describe('The device auditd.conf keys apply manages.'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.daemon.max_rate > 0 && c.daemon.max_burst >= c.auditd.q_depth)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['daemon', 'max_burst'],
+        message: `must be below auditd.q_depth (${c.auditd.q_depth}): auditd drops what overflows its queue`,
+      });
+  });
 
 /** The validated configuration, every default resolved. */
 export type Config = z.infer<typeof configSchema>;

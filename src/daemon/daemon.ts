@@ -7,8 +7,10 @@ import type { Server, Socket } from 'node:net';
 import { Emitter } from '../audit/emitter.js';
 import type { TypeTable } from '../audit/event-types.js';
 import { heartbeatRecord, newRunId } from '../audit/heartbeat.js';
+import type { Pace } from '../audit/pacer.js';
 import type { EmitRecord } from '../audit/record.js';
 import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Notifier } from '../systemd/notifier.js';
 import type { Accounts } from './accounts.js';
@@ -37,7 +39,7 @@ export class Daemon {
   readonly #deps: DaemonDeps;
   readonly #counters: Counters = newCounters();
   readonly #connections = new Set<Connection>();
-  readonly #emitter = new Emitter();
+  readonly #emitter: Emitter;
   readonly #runId = newRunId();
   readonly #startedAt = Date.now();
   #runtime: Runtime;
@@ -53,6 +55,7 @@ export class Daemon {
   constructor(runtime: Runtime, deps: DaemonDeps) {
     this.#runtime = runtime;
     this.#deps = deps;
+    this.#emitter = new Emitter({ pace: paceOf(runtime.config) });
     this.#refusals = new RefusalReporter(
       (record) => void this.#emitInternal(record),
       runtime.config.daemon.refusal_report_interval,
@@ -106,6 +109,7 @@ export class Daemon {
         next.config.daemon.heartbeat_interval !== this.#runtime.config.daemon.heartbeat_interval;
       this.#runtime = next;
       this.#refusals.setInterval(next.config.daemon.refusal_report_interval);
+      this.#emitter.setPace(paceOf(next.config));
       if (heartbeatChanged) this.#startHeartbeat();
       for (const connection of this.#connections) connection.updateFlow();
       this.#deps.log.notice(`reloaded configuration from ${next.file}`);
@@ -123,6 +127,8 @@ export class Daemon {
     notifier.stopping();
     const steps: Array<[string, () => Promise<void> | void]> = [
       ['stop accepting', () => this.#closeServer()],
+      // What is left is bounded by queue_limit, far below auditd's q_depth: finish it unpaced.
+      ['stop pacing', () => this.#emitter.setPace({ rate: 0, burst: 1 })],
       ['stop timers', () => this.#stopTimers()],
       ['answer in-flight requests', () => this.#drainConnections()],
       ['record refusals', () => this.#refusals.stop()],
@@ -148,6 +154,7 @@ export class Daemon {
       uptime_s: Math.round((Date.now() - this.#startedAt) / 1000),
       connections: this.#connections.size,
       queue: { pending: this.#emitter.pending, limit: this.#runtime.config.daemon.queue_limit },
+      pace: { max_rate: this.#emitter.pace.rate, max_burst: this.#emitter.pace.burst },
       kernel: {
         fd_open: this.#emitter.fdOpen,
         last_error: c.lastKernelError ?? null,
@@ -256,4 +263,8 @@ export class Daemon {
     }
     clearTimeout(timer);
   }
+}
+
+function paceOf(config: Config): Pace {
+  return { rate: config.daemon.max_rate, burst: config.daemon.max_burst };
 }

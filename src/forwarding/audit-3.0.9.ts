@@ -78,5 +78,8 @@ export const NAME_FORMATS = ['none', 'hostname', 'fqd', 'numeric', 'user'] as co
 /** The longest line audit's config parsers read (fgets into a 128-byte buffer). */
 export const MAX_LINE_BYTES = 127;
 
+/** auditd.conf's largest q_depth: the parser says "q_depth must be 99999 or less" and exits. */
+export const AUDITD_MAX_Q_DEPTH = 99_999;
+
 /** The first upstream release without the KRB5 reconnect segfault (krb5_cc_close(NULL); PR #446). */
 export const KRB5_CRASH_FIXED_IN = [4, 0, 4] as const;

@@ -79,7 +79,9 @@ describe('daemon lifecycle', { skip }, () => {
       await client.send({ type: 'TRUSTED_APP', fields: { after: 'broken-reload' } });
       writeFileSync(
         daemon.config,
-        good.replace('types = ["TRUSTED_APP"]', 'types = ["TRUSTED_APP", "USYS_CONFIG"]'),
+        good
+          .replace('types = ["TRUSTED_APP"]', 'types = ["TRUSTED_APP", "USYS_CONFIG"]')
+          .replace('[daemon]', '[daemon]\nmax_rate = 700\nmax_burst = 70'),
       );
       daemon.child.kill('SIGHUP');
       await waitFor(
@@ -88,6 +90,8 @@ describe('daemon lifecycle', { skip }, () => {
         'the reload',
       );
       await client.send({ type: 'USYS_CONFIG', op: 'x' });
+      const status = (await client.status()) as { pace: unknown };
+      assert.deepEqual(status.pace, { max_rate: 700, max_burst: 70 }, 'the pace changes on reload');
       await client.close();
     } finally {
       assert.equal(await daemon.stop(), 0);

@@ -19,7 +19,7 @@ describe('forwarding configuration', () => {
     assert.equal(config.forwarding?.transport, 'krb5');
     assert.equal(config.forwarding?.network_failure_action, 'stop');
     assert.equal(config.forwarding?.queue_depth, 65536);
-    assert.equal(config.auditd.q_depth, 65536);
+    assert.equal(config.auditd.q_depth, 99999);
     assert.ok(config.auditd.max_restarts >= 10_000);
   });
 
@@ -50,12 +50,17 @@ describe('forwarding configuration', () => {
       ['[forwarding]\ncollector = "c"\nheartbeat_timeout = "forever"\n', 'forwarding.heartbeat_timeout'],
       ['[forwarding]\ncollector = "c"\nqueue = 1\n', 'forwarding'],
       ['[auditd]\nq_depth = 100\n', 'auditd.q_depth'],
+      ['[auditd]\nq_depth = 100000\n', 'auditd.q_depth'],
       ['[auditd]\nname_format = "user"\n', 'auditd.name'],
       ['[auditd]\nname_format = "HOSTNAME"\n', 'auditd.name_format'],
       ['[auditd]\nrestart_command = []\n', 'auditd.restart_command'],
     ];
     for (const [text, path] of cases)
       assert.ok(problemPaths(text).includes(path), `${text} → ${problemPaths(text)}`);
+  });
+
+  it('refuses a q_depth auditd 3.0.9 would refuse at start', () => {
+    assert.throws(() => parseConfig('[auditd]\nq_depth = 100000\n', 't'), /99999/);
   });
 
   it('explains why syslog is refused for network failures', () => {
