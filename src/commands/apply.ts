@@ -4,7 +4,6 @@
  * Kerberos preflight passed (unless --force).
  */
 import type { CommandModule } from 'yargs';
-import { loadConfig } from '../config/load.js';
 import { AuditRelayError } from '../errors.js';
 import { writeAllAtomically } from '../forwarding/atomic-write.js';
 import { detectAudit } from '../forwarding/audit-install.js';
@@ -12,6 +11,7 @@ import { makePlan, type Plan } from '../forwarding/plan.js';
 import { restartCommand, runRestart } from '../forwarding/restart.js';
 import { unifiedDiff } from '../forwarding/unified-diff.js';
 import { type PreflightReport, preflight } from '../kerberos/preflight.js';
+import { loadConfigFile } from './load-config.js';
 import { makeOutput } from './output.js';
 import { checkLines } from './report.js';
 import { DEFAULT_CONFIG } from './run.js';
@@ -85,7 +85,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
   handler: async (args) => {
-    const config = loadConfig(args.config);
+    const config = await loadConfigFile(args.config);
     const plan = makePlan(config, args.root, detectAudit(args.root));
     const forwarding = config.forwarding;
     if (forwarding === undefined)

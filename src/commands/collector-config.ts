@@ -4,11 +4,11 @@
  */
 import { hostname } from 'node:os';
 import type { CommandModule } from 'yargs';
-import { loadConfig } from '../config/load.js';
 import { AuditRelayError } from '../errors.js';
 import { servicePrincipal } from '../forwarding/render.js';
 import { readDefaultRealm } from '../kerberos/krb5-conf.js';
 import { clientPrincipal } from '../kerberos/principal.js';
+import { loadConfigFile } from './load-config.js';
 import { makeOutput } from './output.js';
 import { DEFAULT_CONFIG } from './run.js';
 
@@ -26,8 +26,8 @@ export const collectorConfigCommand: CommandModule<object, CollectorArgs> = {
       .option('config', { type: 'string', default: DEFAULT_CONFIG, describe: 'Config file' })
       .option('root', { type: 'string', default: '/', describe: 'Read krb5.conf under this root' })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
-  handler: (args) => {
-    const f = loadConfig(args.config).forwarding;
+  handler: async (args) => {
+    const f = (await loadConfigFile(args.config)).forwarding;
     if (f === undefined)
       throw new AuditRelayError('CONFIG_NO_FORWARDING', 'The config has no [forwarding] section');
     const realm = readDefaultRealm(`${args.root.replace(/\/$/, '')}${f.krb5_config}`) ?? 'EXAMPLE.REALM';

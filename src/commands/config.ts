@@ -3,11 +3,8 @@
  * event types) and touches nothing. `auditrelay config show`: the effective configuration, defaults resolved.
  */
 import type { CommandModule } from 'yargs';
-import { libauditTypeTable } from '../audit/type-table.js';
 import { ConfigError } from '../config/config-error.js';
-import { loadConfig } from '../config/load.js';
-import { systemAccounts } from '../daemon/accounts.js';
-import { prepareRuntime } from '../daemon/runtime.js';
+import { loadConfigFile } from './load-config.js';
 import { makeOutput } from './output.js';
 import { DEFAULT_CONFIG } from './run.js';
 
@@ -25,10 +22,15 @@ const check: CommandModule<object, ConfigArgs> = {
   command: 'check',
   describe: 'Validate a config file (changes nothing)',
   builder: (yargs) => yargs.options(options),
-  handler: (args) => {
+  handler: async (args) => {
     const output = makeOutput(args.json);
+    const [{ libauditTypeTable }, { systemAccounts }, { prepareRuntime }] = await Promise.all([
+      import('../audit/type-table.js'),
+      import('../daemon/accounts.js'),
+      import('../daemon/runtime.js'),
+    ]);
     try {
-      prepareRuntime(args.config, loadConfig(args.config), systemAccounts, libauditTypeTable());
+      prepareRuntime(args.config, await loadConfigFile(args.config), systemAccounts, libauditTypeTable());
     } catch (error) {
       if (error instanceof ConfigError && args.json) {
         output.result({ ok: false, file: error.file, problems: error.problems }, '');
@@ -43,8 +45,8 @@ const show: CommandModule<object, ConfigArgs> = {
   command: 'show',
   describe: 'Print the effective configuration, defaults resolved (durations in ms)',
   builder: (yargs) => yargs.options(options),
-  handler: (args) => {
-    const config = loadConfig(args.config);
+  handler: async (args) => {
+    const config = await loadConfigFile(args.config);
     const text = JSON.stringify(config, null, 2);
     makeOutput(args.json).result(config, text);
   },

@@ -10,7 +10,6 @@ import type { EventInput } from '../audit/event.js';
 import { parseEvent } from '../audit/event.js';
 import { kernelHint } from '../audit/kernel-hints.js';
 import { buildRecord, RECORD_BYTES } from '../audit/record.js';
-import { libauditTypeTable } from '../audit/type-table.js';
 import { type AuditRelayClient, type ClientError, connect } from '../client.js';
 import { AuditRelayError } from '../errors.js';
 import { makeOutput } from './output.js';
@@ -54,6 +53,7 @@ export function eventFromArgs(args: EmitArgs): EventInput {
 
 async function emitDirect(args: EmitArgs): Promise<void> {
   const output = makeOutput(args.json);
+  const { libauditTypeTable } = await import('../audit/type-table.js');
   const event = parseEvent(eventFromArgs(args), libauditTypeTable());
   const record = buildRecord(event, undefined, RECORD_BYTES.default);
   const emitter = new Emitter();

@@ -3,9 +3,9 @@
  * the fix. Exits 0 when all pass, 78 (PREFLIGHT_FAILED) otherwise.
  */
 import type { CommandModule } from 'yargs';
-import { loadConfig } from '../config/load.js';
 import { AuditRelayError } from '../errors.js';
 import { preflight } from '../kerberos/preflight.js';
+import { loadConfigFile } from './load-config.js';
 import { makeOutput } from './output.js';
 import { checkLines } from './report.js';
 import { DEFAULT_CONFIG } from './run.js';
@@ -25,7 +25,7 @@ export const preflightCommand: CommandModule<object, PreflightArgs> = {
       .option('root', { type: 'string', default: '/', describe: 'Read keytab and krb5.conf under this root' })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
   handler: async (args) => {
-    const config = loadConfig(args.config);
+    const config = await loadConfigFile(args.config);
     if (config.forwarding === undefined)
       throw new AuditRelayError('CONFIG_NO_FORWARDING', 'The config has no [forwarding] section');
     const report = await preflight(config.forwarding, { root: args.root });

@@ -7,9 +7,9 @@
 import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { connect } from '../client.js';
-import { loadConfig } from '../config/load.js';
 import { AuditRelayError } from '../errors.js';
-import { type Problem, systemStatus } from '../forwarding/system-status.js';
+import type { Problem } from '../forwarding/system-status.js';
+import { loadConfigFile } from './load-config.js';
 import { makeOutput } from './output.js';
 import { DEFAULT_CONFIG } from './run.js';
 
@@ -54,9 +54,10 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       .option('root', { type: 'string', default: '/', describe: 'Check managed files under this root' })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
   handler: async (args) => {
-    const config = existsSync(args.config) ? loadConfig(args.config) : undefined;
+    const config = existsSync(args.config) ? await loadConfigFile(args.config) : undefined;
     const socket = args.socket ?? config?.daemon.socket ?? '/run/auditrelay/events.sock';
     const daemon = await daemonStatus(socket);
+    const { systemStatus } = await import('../forwarding/system-status.js');
     const system = config === undefined ? null : await systemStatus(config, args.root);
     const problems: Problem[] = [...(system?.problems ?? [])];
     if (typeof daemon === 'object' && daemon !== null && 'reachable' in daemon) {
