@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { CLI, run } from '../../harness/exec.js';
 
 describe('collector-config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'auditrelay-collector-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
   it("prints the collector's keys and the kadmin commands for both principals", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'auditrelay-collector-'));
     writeFileSync(
       join(dir, 'c.toml'),
       '[forwarding]\ncollector = "log.example.com"\nport = 6060\nkrb5_config = "/krb5.conf"\n',

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { unifiedDiff } from '../../../src/forwarding/unified-diff.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'auditrelay-diff-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 function reference(a: string, b: string): string {
   writeFileSync(join(dir, 'a'), a);
