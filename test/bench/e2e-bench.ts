@@ -12,17 +12,32 @@ import { type BenchRow, median, percentile } from './stats.js';
 /** 1 ms polling, as the reference lab measured: a busy loop would steal a core from the pipeline. */
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
-async function waitCount(tail: LogTail, needle: string, n: number, timeoutMs: number): Promise<bigint> {
-  let seen = 0;
-  const deadline = Date.now() + timeoutMs;
-  while (seen < n) {
-    tail.poll((line) => {
-      if (line.includes(needle)) seen++;
-    });
-    if (Date.now() > deadline) throw new Error(`only ${seen} of ${n} records arrived`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
+/** Feeds the pipeline and waits for `n` records tagged `needle` at the collector; returns the arrival time. */
+async function feedAndWait(lab: Lab, needle: string, n: number, feed: () => Promise<void>): Promise<bigint> {
+  const tail = new LogTail(lab.collector.log);
+  const stop = new AbortController();
+  const arrived = (async () => {
+    let seen = 0;
+    const deadline = Date.now() + 120_000;
+    while (seen < n) {
+      tail.poll((line) => {
+        if (line.includes(needle)) seen++;
+      });
+      if (stop.signal.aborted) throw new Error('the feed failed');
+      if (Date.now() > deadline) {
+        const said = [...lab.device.syslog(), ...lab.collector.syslog()].slice(-10).join('\n');
+        throw new Error(`only ${seen} of ${n} records arrived; syslog:\n${said}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    return process.hrtime.bigint();
+  })();
+  try {
+    const [, at] = await Promise.all([feed(), arrived]);
+    return at;
+  } finally {
+    stop.abort();
   }
-  return process.hrtime.bigint();
 }
 
 async function latency(lab: Lab, rate: number, count: number): Promise<number[]> {
@@ -60,33 +75,33 @@ async function latency(lab: Lab, rate: number, count: number): Promise<number[]>
 }
 
 async function sustainedDaemon(lab: Lab, n: number): Promise<number> {
-  const tail = new LogTail(lab.collector.log);
   const tag = randomUUID().slice(0, 8);
   const clients = await Promise.all(Array.from({ length: 8 }, () => connect(lab.daemon.socket)));
   const start = process.hrtime.bigint();
-  const arrived = waitCount(tail, `tag="${tag}"`, n, 120_000);
-  await Promise.all(
-    clients.map(async (client, c) => {
-      const window: Array<Promise<void>> = [];
-      for (let i = 0; i < n / 8; i++) {
-        window.push(client.send({ type: 'TRUSTED_APP', fields: { tag, c, i } }));
-        if (window.length >= 256) await Promise.all(window.splice(0));
-      }
-      await Promise.all(window);
-      await client.close();
-    }),
-  );
-  return n / (Number((await arrived) - start) / 1e9);
+  const arrived = await feedAndWait(lab, `tag="${tag}"`, n, async () => {
+    await Promise.all(
+      clients.map(async (client, c) => {
+        const window: Array<Promise<void>> = [];
+        for (let i = 0; i < n / 8; i++) {
+          window.push(client.send({ type: 'TRUSTED_APP', fields: { tag, c, i } }));
+          if (window.length >= 256) await Promise.all(window.splice(0));
+        }
+        await Promise.all(window);
+        await client.close();
+      }),
+    );
+  });
+  return n / (Number(arrived - start) / 1e9);
 }
 
 async function sustainedC(lab: Lab, n: number): Promise<number> {
-  const tail = new LogTail(lab.collector.log);
   const tag = randomUUID().slice(0, 8);
   const start = process.hrtime.bigint();
-  const arrived = waitCount(tail, `tag="${tag}"`, n, 120_000);
-  const result = await run(`${REPO_ROOT}dist/native/emit-baseline`, [String(n), tag]);
-  if (result.code !== 0) throw new Error(`emit-baseline: ${result.stderr}`);
-  return n / (Number((await arrived) - start) / 1e9);
+  const arrived = await feedAndWait(lab, `tag="${tag}"`, n, async () => {
+    const result = await run(`${REPO_ROOT}dist/native/emit-baseline`, [String(n), tag]);
+    if (result.code !== 0) throw new Error(`emit-baseline exited ${result.code}: ${result.stderr}`);
+  });
+  return n / (Number(arrived - start) / 1e9);
 }
 
 export async function benchEndToEnd(n: number, rounds: number): Promise<BenchRow[]> {

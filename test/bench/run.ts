@@ -7,6 +7,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { REPO_ROOT } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+import { benchCli } from './cli-bench.js';
 import { benchDaemon } from './daemon-bench.js';
 import { benchEndToEnd } from './e2e-bench.js';
 import { benchEmitter } from './emitter-bench.js';
@@ -39,6 +40,7 @@ async function main(): Promise<number> {
     const emitter = await benchEmitter(N, ROUNDS);
     sections['Emit into the kernel (auditd running, write_logs = no)'] = emitter.rows;
     sections['The daemon, through its socket'] = await benchDaemon(N, ROUNDS, emitter.cMedian, MILLIONS);
+    sections['One-shot commands (wall time, spawn to exit)'] = await benchCli(Math.max(ROUNDS, 10));
   } finally {
     await auditd.stop();
   }
