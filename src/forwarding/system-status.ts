@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.js';
 import { AuditRelayError } from '../errors.js';
 import { type PreflightReport, preflight } from '../kerberos/preflight.js';
 import { detectAudit } from './audit-install.js';
+import { type JournalDrops, journalDrops } from './journal-drops.js';
 import { makePlan } from './plan.js';
 import { establishedToPort, forwardingProcesses, listProcesses } from './processes.js';
 import type { StorageLeak } from './storage-leaks.js';
@@ -29,6 +30,8 @@ export interface SystemStatus {
   readonly drift: readonly string[];
   readonly leaks: readonly StorageLeak[];
   readonly preflight: PreflightReport | null;
+  /** Drop lines from auditd/audisp-remote in this boot's journal; null without journald or with --root. */
+  readonly journal: JournalDrops | null;
   readonly problems: readonly Problem[];
 }
 
@@ -101,6 +104,14 @@ export async function systemStatus(config: Config, root: string): Promise<System
       problems.push({ code: check.code ?? 'PREFLIGHT_FAILED', message: check.message });
     }
   }
+  const journal = root === '/' ? journalDrops() : null;
+  if (journal !== null && journal.lines > 0)
+    problems.push({
+      code: 'AUDIT_RECORDS_DROPPED',
+      message:
+        `auditd dropped records this boot (${journal.lines} journal line(s), last: ${journal.last}): ` +
+        'a burst outgrew q_depth; lower the burst or set daemon.max_rate (integrator guide, Capacity)',
+    });
   return {
     kernel,
     auditd: {
@@ -111,6 +122,7 @@ export async function systemStatus(config: Config, root: string): Promise<System
     drift,
     leaks,
     preflight: report,
+    journal,
     problems,
   };
 }

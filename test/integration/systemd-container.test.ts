@@ -1,8 +1,8 @@
 /**
  * auditrelay under a real systemd (Debian 12 in systemd-nspawn): the socket unit starts the service on the
  * first event, READY=1 makes it active, events land in the (host's) kernel audit from inside the unit's
- * sandbox as the unprivileged user, `systemctl reload` reloads, and a daemon that stops pinging the
- * watchdog is killed and restarted.
+ * sandbox as the unprivileged user, `systemctl reload` reloads, a daemon that stops pinging the
+ * watchdog is killed and restarted, and `status` finds auditd's drop lines in journald.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -132,5 +132,26 @@ describe('under a real systemd', { skip }, () => {
       'the restarted daemon',
     );
     assert.notEqual(restarted, frozen);
+  });
+
+  it('status names drop lines in the journal (written here with logger, as auditd writes them)', async () => {
+    type Status = { system: { journal: { lines: number } | null }; problems: Array<{ code: string }> };
+    const status = async (): Promise<Status> =>
+      JSON.parse((await inside('/usr/bin/node', CLI_IN, 'status', '--json')).stdout);
+    const dropped = (s: Status) => s.problems.some((p) => p.code === 'AUDIT_RECORDS_DROPPED');
+    const before = await status();
+    assert.notEqual(before.system.journal, null, 'journald answers');
+    assert.equal(dropped(before), false);
+    // auditd's words when its queue to plugins overflows (seen in the lab's syslog at q_depth 65536).
+    await inside('logger', '--tag', 'auditd', 'queue to plugins is full - dropping event');
+    const after = await waitFor(
+      async () => {
+        const s = await status();
+        return dropped(s) ? s : undefined;
+      },
+      10_000,
+      'status to name the drop',
+    );
+    assert.equal(after.system.journal?.lines, 1);
   });
 });
