@@ -153,6 +153,7 @@ export class Daemon {
       run: this.#runId,
       uptime_s: Math.round((Date.now() - this.#startedAt) / 1000),
       connections: this.#connections.size,
+      memory: memoryMiB(),
       queue: { pending: this.#emitter.pending, limit: this.#runtime.config.daemon.queue_limit },
       pace: { max_rate: this.#emitter.pace.rate, max_burst: this.#emitter.pace.burst },
       kernel: {
@@ -267,4 +268,16 @@ export class Daemon {
 
 function paceOf(config: Config): Pace {
   return { rate: config.daemon.max_rate, burst: config.daemon.max_burst };
+}
+
+/** The daemon's memory in MiB (one decimal): RSS and the main thread's V8 heap. */
+function memoryMiB(): { rss: number; heap_used: number; heap_total: number; external: number } {
+  const m = process.memoryUsage();
+  const mib = (bytes: number) => Math.round(bytes / 104_857.6) / 10;
+  return {
+    rss: mib(m.rss),
+    heap_used: mib(m.heapUsed),
+    heap_total: mib(m.heapTotal),
+    external: mib(m.external),
+  };
 }
