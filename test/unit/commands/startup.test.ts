@@ -41,6 +41,18 @@ describe('command start-up', () => {
     }
   });
 
+  it('run, as the unit starts it, never loads yargs', async () => {
+    const urls = await loaded(['run', '--config', '/nonexistent/auditrelay.toml']);
+    assert.ok(
+      urls.some((u) => u.includes('dist/src/config/load.js')),
+      'the trace sees modules',
+    );
+    assert.deepEqual(
+      urls.filter((u) => u.includes('node_modules/yargs')),
+      [],
+    );
+  });
+
   it('config check loads the schema (the control)', async () => {
     const urls = await loaded(['config', 'check', '--config', `${REPO_ROOT}config/auditrelay.toml`]);
     assert.ok(urls.some((u) => u.includes('node_modules/zod/')));
