@@ -61,14 +61,19 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     },
   };
   if (options.waitForSocket !== false) {
-    await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`daemon exited (${child.exitCode}): ${stderr}`);
-        return existsSync(socket) && stderr.includes('listening') ? true : undefined;
-      },
-      10_000,
-      'the daemon to listen',
-    );
+    try {
+      await waitFor(
+        () => {
+          if (child.exitCode !== null) throw new Error(`daemon exited (${child.exitCode}): ${stderr}`);
+          return existsSync(socket) && stderr.includes('listening') ? true : undefined;
+        },
+        10_000,
+        'the daemon to listen',
+      );
+    } catch (error) {
+      await daemon.stop();
+      throw error;
+    }
   }
   return daemon;
 }
