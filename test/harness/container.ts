@@ -9,13 +9,16 @@
  * SystemCallFilter= and RestrictAddressFamilies= still apply to the daemon.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { run, stopChild, waitFor } from './exec.js';
 import { withPrivateMounts } from './mount-ns.js';
 
 const CACHE = '/var/cache/auditrelay-test';
-export const ROOTFS = `${CACHE}/rootfs-bookworm`;
-const PACKAGES = 'systemd,systemd-sysv,dbus,libaudit1,libstdc++6';
+/** What the units need: systemd, libaudit for the daemon, libkrb5/GSSAPI for apply's preflight. */
+const PACKAGES = 'systemd,systemd-sysv,dbus,libaudit1,libstdc++6,libkrb5-3,libgssapi-krb5-2';
+/** The cache is keyed by the package list, so a changed list builds a new root. */
+export const ROOTFS = `${CACHE}/rootfs-bookworm-${createHash('sha256').update(PACKAGES).digest('hex').slice(0, 8)}`;
 
 /** Builds the cached root once (~40 s); returns why it cannot, or undefined. */
 export async function ensureRootfs(): Promise<string | undefined> {
@@ -30,6 +33,11 @@ export async function ensureRootfs(): Promise<string | undefined> {
     },
   );
   if (result.code !== 0) return `debootstrap failed: ${result.stderr.split('\n').slice(-3).join(' ')}`;
+  // Roots built for an older package list.
+  for (const old of readdirSync(CACHE).filter(
+    (n) => n.startsWith('rootfs-bookworm') && `${CACHE}/${n}` !== temp,
+  ))
+    rmSync(`${CACHE}/${old}`, { recursive: true, force: true });
   renameSync(temp, ROOTFS);
   return undefined;
 }

@@ -2,11 +2,14 @@
  * auditrelay under a real systemd (Debian 12 in systemd-nspawn): the socket unit starts the service on the
  * first event, READY=1 makes it active, events land in the (host's) kernel audit from inside the unit's
  * sandbox as the unprivileged user, `systemctl reload` reloads, a daemon that stops pinging the
- * watchdog is killed and restarted, and `status` finds auditd's drop lines in journald.
+ * watchdog is killed and restarted, and `status` finds auditd's drop lines in journald. The root part,
+ * auditrelay-apply.service, runs before the daemon: with a good keytab it writes the files, gets a real
+ * ticket from the lab's KDC and restarts auditd (a stand-in unit: a real auditd would take the host's
+ * kernel audit); with a bad one it writes nothing, fails, and the daemon runs regardless.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +17,7 @@ import { findByNonce } from '../harness/ausearch.js';
 import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { bootContainer, type Container, ensureRootfs } from '../harness/container.js';
 import { CLI, run, waitFor } from '../harness/exec.js';
+import { COLLECTOR_NAME, type Kdc, startKdc } from '../harness/kdc.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 
 async function whyNot(): Promise<string | undefined> {
@@ -28,10 +32,42 @@ const skip = await whyNot();
 const UNIT_DIR = '/usr/lib/systemd/system';
 const CLI_IN = '/usr/lib/auditrelay/dist/src/cli.js';
 
+/** The daemon's config, with the [forwarding] section apply needs (the KDC is the lab's, on loopback). */
+function configText(port: number): string {
+  return [
+    '[daemon]',
+    'heartbeat_interval = "0s"',
+    '[[clients]]',
+    'name = "root"',
+    'uids = [0]',
+    'types = ["TRUSTED_APP"]',
+    '[forwarding]',
+    'collector = "127.0.0.1"',
+    `port = ${port}`,
+    `service_principal = "auditd/${COLLECTOR_NAME}"`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * A stand-in for auditd.service: a real auditd in the container would take kernel audit from the host's.
+ * It records each (re)start, so the test sees apply's `systemctl restart auditd` happen.
+ */
+const AUDITD_STAND_IN = [
+  '[Unit]',
+  'Description=auditd stand-in (records restarts)',
+  '[Service]',
+  'Type=oneshot',
+  'RemainAfterExit=yes',
+  "ExecStart=/bin/sh -c 'echo started >> /run/auditd-stand-in.log'",
+  '',
+].join('\n');
+
 describe('under a real systemd', { skip }, () => {
   let dir: string;
   let auditd: CapturingAuditd;
   let box: Container;
+  let kdc: Kdc;
   const inside = (...args: string[]) => box.exec(args);
   const mainPid = async () =>
     (await inside('systemctl', 'show', '-p', 'MainPID', '--value', 'auditrelay.service')).stdout.trim();
@@ -40,10 +76,10 @@ describe('under a real systemd', { skip }, () => {
     dir = mkdtempSync(join(tmpdir(), 'auditrelay-container-'));
     const installed = await run('node', [CLI, 'install', '--root', join(dir, 'root')]);
     assert.equal(installed.code, 0, installed.stderr);
-    writeFileSync(
-      join(dir, 'auditrelay.toml'),
-      '[daemon]\nheartbeat_interval = "0s"\n[[clients]]\nname = "root"\nuids = [0]\ntypes = ["TRUSTED_APP"]\n',
-    );
+    writeFileSync(join(dir, 'auditrelay.toml'), configText(6060));
+    writeFileSync(join(dir, 'auditd.service'), AUDITD_STAND_IN);
+    kdc = await startKdc();
+    await kdc.addPrincipal(`auditd/${COLLECTOR_NAME}`);
     writeFileSync(join(dir, 'watchdog.conf'), '[Service]\nWatchdogSec=2s\nTimeoutAbortSec=2s\n');
     auditd = await startCapturingAuditd();
     const root = join(dir, 'root');
@@ -52,14 +88,24 @@ describe('under a real systemd', { skip }, () => {
       [`${root}/usr/lib/auditrelay`, '/usr/lib/auditrelay'],
       [`${root}${UNIT_DIR}/auditrelay.service`, '/etc/systemd/system/auditrelay.service'],
       [`${root}${UNIT_DIR}/auditrelay.socket`, '/etc/systemd/system/auditrelay.socket'],
+      [`${root}${UNIT_DIR}/auditrelay-apply.service`, '/etc/systemd/system/auditrelay-apply.service'],
+      [join(dir, 'auditd.service'), '/etc/systemd/system/auditd.service'],
+      ['/sbin/audisp-remote', '/usr/sbin/audisp-remote'],
+      [kdc.krb5Conf, '/etc/krb5.conf'],
       [`${root}/usr/lib/sysusers.d/auditrelay.conf`, '/etc/sysusers.d/auditrelay.conf'],
       [join(dir, 'auditrelay.toml'), '/etc/auditrelay/auditrelay.toml'],
       [join(dir, 'watchdog.conf'), '/etc/systemd/system/auditrelay.service.d/watchdog.conf'],
     ]);
+    // apply edits an existing auditd.conf (Debian's, as the auditd package installs it).
+    await box.exec(
+      ['/bin/sh', '-c', 'mkdir -p /etc/audit && cat > /etc/audit/auditd.conf'],
+      readFileSync('/etc/audit/auditd.conf', 'utf8'),
+    );
   });
   after(async () => {
     await box?.stop();
     await auditd?.stop();
+    await kdc?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -153,5 +199,71 @@ describe('under a real systemd', { skip }, () => {
       'status to name the drop',
     );
     assert.equal(after.system.journal?.lines, 1);
+  });
+
+  it('applies the forwarding configuration as root, with a real ticket, and restarts auditd', async () => {
+    // The socket's first activation (above) already pulled in auditrelay-apply.service: with no keytab yet,
+    // its preflight failed, it wrote nothing, and the daemon ran anyway.
+    assert.equal(
+      (await inside('systemctl', 'is-failed', 'auditrelay-apply.service')).stdout.trim(),
+      'failed',
+    );
+    assert.notEqual((await inside('test', '-e', '/etc/audit/audisp-remote.conf')).code, 0, 'nothing written');
+    const host = (await inside('hostname')).stdout.trim();
+    await kdc.addPrincipal(`auditd/${host}`);
+    const keytab = join(dir, 'device.key');
+    await kdc.exportKeytab(keytab, [`auditd/${host}`]);
+    await box.exec(
+      [
+        '/bin/sh',
+        '-c',
+        'mkdir -p /etc/audit && base64 -d > /etc/audit/audisp-remote.key && chmod 0400 /etc/audit/audisp-remote.key',
+      ],
+      readFileSync(keytab).toString('base64'),
+    );
+    const started = await inside('systemctl', 'restart', 'auditrelay-apply.service');
+    const journal = (await inside('journalctl', '-u', 'auditrelay-apply', '--no-pager', '-o', 'cat')).stdout;
+    assert.equal(started.code, 0, journal);
+    assert.equal(
+      (await inside('systemctl', 'is-active', 'auditrelay-apply.service')).stdout.trim(),
+      'active',
+    );
+    const remote = (await inside('cat', '/etc/audit/audisp-remote.conf')).stdout;
+    assert.match(remote, /^transport = KRB5$/m);
+    assert.match(
+      remote,
+      new RegExp(`^krb5_principal = auditd/${COLLECTOR_NAME.replaceAll('.', '\\.')}$`, 'm'),
+    );
+    assert.match((await inside('cat', '/etc/audit/auditd.conf')).stdout, /^write_logs = no$/m);
+    assert.match(journal, /ticket/i, 'the preflight obtained a ticket');
+    const restarts = (await inside('cat', '/run/auditd-stand-in.log')).stdout.trim().split('\n');
+    assert.ok(restarts.length >= 2, `auditd started, then restarted by apply: ${restarts.length}`);
+  });
+
+  it('refuses to write when the preflight fails, and the daemon still starts', async () => {
+    const other = join(dir, 'other.key');
+    await kdc.addPrincipal('auditd/another-device');
+    await kdc.exportKeytab(other, ['auditd/another-device']);
+    await box.exec(
+      [
+        '/bin/sh',
+        '-c',
+        'base64 -d > /etc/audit/audisp-remote.key && chmod 0400 /etc/audit/audisp-remote.key',
+      ],
+      readFileSync(other).toString('base64'),
+    );
+    // A pending change (in place: the file is bind-mounted), so a write would show.
+    writeFileSync(join(dir, 'auditrelay.toml'), configText(6061));
+    const failed = await inside('systemctl', 'restart', 'auditrelay-apply.service');
+    assert.notEqual(failed.code, 0, 'the unit fails');
+    const journal = (await inside('journalctl', '-u', 'auditrelay-apply', '--no-pager', '-o', 'cat')).stdout;
+    assert.match(journal, /nothing written \(--force writes anyway\) \[PREFLIGHT_FAILED\]/);
+    assert.match(
+      (await inside('cat', '/etc/audit/audisp-remote.conf')).stdout,
+      /^port = 6060$/m,
+      'unchanged',
+    );
+    assert.equal((await inside('systemctl', 'restart', 'auditrelay.service')).code, 0);
+    assert.equal((await inside('systemctl', 'is-active', 'auditrelay.service')).stdout.trim(), 'active');
   });
 });
