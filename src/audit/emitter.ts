@@ -23,8 +23,6 @@ export interface EmitterOptions {
   readonly maxInFlight?: number;
   /** Most records per second to the kernel (token bucket); unpaced when absent. */
   readonly pace?: Pace;
-  /** The pacer's clock (tests). */
-  readonly now?: () => number;
 }
 
 const WORKER_URL = new URL('./emitter-worker.js', import.meta.url);
@@ -49,7 +47,7 @@ export class Emitter {
   constructor(options: EmitterOptions = {}) {
     this.#maxBatch = options.maxBatch ?? 1024;
     this.#maxInFlight = options.maxInFlight ?? 2;
-    this.#pacer = new Pacer(options.pace ?? { rate: 0, burst: 1 }, options.now);
+    this.#pacer = new Pacer(options.pace ?? { rate: 0, burst: 1 });
   }
 
   get pace(): Pace {

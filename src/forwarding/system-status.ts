@@ -109,8 +109,8 @@ export async function systemStatus(config: Config, root: string): Promise<System
     problems.push({
       code: 'AUDIT_RECORDS_DROPPED',
       message:
-        `auditd dropped records this boot (${journal.lines} journal line(s), last: ${journal.last}): ` +
-        'a burst outgrew q_depth; lower the burst or set daemon.max_rate (integrator guide, Capacity)',
+        `auditd or audisp-remote dropped records this boot (${journal.lines} journal line(s), last: ${journal.last}): ` +
+        'a burst outgrew their queues; lower the burst or set daemon.max_rate (integrator guide, Capacity)',
     });
   return {
     kernel,
