@@ -2,9 +2,15 @@
  * Reads records back the way an auditor does: `ausearch -if LOG -i` (interpreted) and the raw line, both
  * found by a nonce field, so a test sees the exact type, result and values the collector would show.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { decodeValue } from '../../src/audit/encoding.js';
 import { run, waitFor } from './exec.js';
+
+/** A value no other record carries: tests tag an event with it and find that record again. */
+export function nonce(): string {
+  return `N${randomUUID().replaceAll('-', '')}`;
+}
 
 export interface FoundRecord {
   /** Type name from the interpreted record, e.g. USER_LOGIN. */

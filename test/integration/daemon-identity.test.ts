@@ -4,18 +4,16 @@
  * answers EPERM — never ok.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { connect } from '../../src/client.js';
-import { findByNonce } from '../harness/ausearch.js';
+import { findByNonce, nonce } from '../harness/ausearch.js';
 import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { configFor, startDaemon } from '../harness/daemon.js';
 import { CLI, run, waitFor } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 
 const skip = await whyNoKernelAudit();
-const nonce = () => `N${randomUUID().replaceAll('-', '')}`;
 const NOBODY = 65534;
 const asNobody = [
   'setpriv',

@@ -4,11 +4,10 @@
  * load answers every request it read before exiting 0; socket activation uses the passed fd.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { connect } from '../../src/client.js';
-import { findByNonce } from '../harness/ausearch.js';
+import { findByNonce, nonce } from '../harness/ausearch.js';
 import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { configFor, startDaemon } from '../harness/daemon.js';
 import { REPO_ROOT, waitFor } from '../harness/exec.js';
@@ -17,7 +16,6 @@ import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 import { RawClient } from '../harness/raw-client.js';
 
 const skip = await whyNoKernelAudit();
-const nonce = () => `N${randomUUID().replaceAll('-', '')}`;
 
 describe('daemon lifecycle', { skip }, () => {
   let auditd: CapturingAuditd;

@@ -3,11 +3,10 @@
  * sender's identity; every kind of bad input gets the right reply or a clean cut-off; the daemon stays up.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { connect } from '../../src/client.js';
-import { fieldBytes, findByNonce } from '../harness/ausearch.js';
+import { fieldBytes, findByNonce, nonce } from '../harness/ausearch.js';
 import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { configFor, type RunningDaemon, startDaemon } from '../harness/daemon.js';
 import { CLI, run, waitFor } from '../harness/exec.js';
@@ -15,7 +14,6 @@ import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 import { RawClient } from '../harness/raw-client.js';
 
 const skip = await whyNoKernelAudit();
-const nonce = () => `N${randomUUID().replaceAll('-', '')}`;
 const TYPES = ['USER_LOGIN', 'USYS_CONFIG', 'TRUSTED_APP', 'ADD_USER'];
 
 describe('daemon protocol', { skip }, () => {

@@ -3,20 +3,18 @@
  * reads back exactly with ausearch, and a kernel refusal is an error, never a success.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { auditClose, auditOpen, logUserCommMessage } from '../../native/libaudit.js';
 import { Emitter } from '../../src/audit/emitter.js';
 import { parseEvent } from '../../src/audit/event.js';
 import { buildRecord } from '../../src/audit/record.js';
 import { libauditTypeTable } from '../../src/audit/type-table.js';
-import { fieldBytes, findByNonce } from '../harness/ausearch.js';
+import { fieldBytes, findByNonce, nonce } from '../harness/ausearch.js';
 import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { CLI, run } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 
 const skip = await whyNoKernelAudit();
-const nonce = () => `N${randomUUID().replaceAll('-', '')}`;
 
 const HOSTILE: Readonly<Record<string, string>> = {
   quotes: 'he said "hi"',

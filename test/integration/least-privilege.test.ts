@@ -4,11 +4,10 @@
  * capability it answers EPERM, never ok.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { connect } from '../../src/client.js';
-import { fieldBytes, findByNonce } from '../harness/ausearch.js';
+import { fieldBytes, findByNonce, nonce } from '../harness/ausearch.js';
 import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { configFor, type RunningDaemon, startDaemon } from '../harness/daemon.js';
 import { REPO_ROOT, waitFor } from '../harness/exec.js';
@@ -66,14 +65,14 @@ describe('least privilege', { skip }, () => {
       const status = readFileSync(`/proc/${daemon.child.pid}/status`, 'utf8');
       assert.match(status, /^Uid:\s+65534\s/m);
       assert.match(status, /^CapEff:\s+0000000020000000$/m, 'CAP_AUDIT_WRITE and nothing else');
-      const nonce = `N${randomUUID().replaceAll('-', '')}`;
+      const tag = nonce();
       const client = await connect(socket);
       await client.send({
         type: 'TRUSTED_APP',
-        fields: { nonce, value: 'from the least-privileged daemon' },
+        fields: { nonce: tag, value: 'from the least-privileged daemon' },
       });
       await client.close();
-      const record = await findByNonce(auditd.log, nonce);
+      const record = await findByNonce(auditd.log, tag);
       assert.equal(record.raw.get('uid'), String(NOBODY), 'the kernel names the daemon user');
       assert.equal(fieldBytes(record, 'value')?.toString(), 'from the least-privileged daemon');
     } finally {
