@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from '../../src/client.js';
 import { REPO_ROOT, run } from '../harness/exec.js';
-import { type Lab, startLab } from '../harness/lab.js';
+import { type Lab, labSyslog, startLab } from '../harness/lab.js';
 import { LogTail } from './log-tail.js';
 import { type BenchRow, median, percentile } from './stats.js';
 
@@ -25,8 +25,7 @@ async function feedAndWait(lab: Lab, needle: string, n: number, feed: () => Prom
       });
       if (stop.signal.aborted) throw new Error('the feed failed');
       if (Date.now() > deadline) {
-        const said = [...lab.device.syslog(), ...lab.collector.syslog()].slice(-10).join('\n');
-        throw new Error(`only ${seen} of ${n} records arrived; syslog:\n${said}`);
+        throw new Error(`only ${seen} of ${n} records arrived\n${labSyslog(lab)}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 2));
     }

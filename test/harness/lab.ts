@@ -56,6 +56,17 @@ function forwardingToml(collectorIp: string, transport: 'krb5' | 'tcp'): string 
   ].join('\n');
 }
 
+/** The last lines both auditds sent to syslog (drops, reconnects, crashes): what a failed wait should print. */
+export function labSyslog(lab: Lab, lines = 15): string {
+  const quiet = /Init complete|out of memory score/;
+  const tail = (all: string[]) =>
+    all
+      .filter((l) => !quiet.test(l))
+      .slice(-lines)
+      .join('\n');
+  return `device syslog:\n${tail(lab.device.syslog())}\ncollector syslog:\n${tail(lab.collector.syslog())}`;
+}
+
 /** Runs the steps in order; if one fails, the ones that succeeded are undone in reverse. */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const transport = options.transport ?? 'krb5';

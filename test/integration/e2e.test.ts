@@ -5,19 +5,17 @@
  * that audit 3.0.9 causes is measured and reported).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { connect } from '../../src/client.js';
-import { fieldBytes, findByNonce } from '../harness/ausearch.js';
+import { fieldBytes, findByNonce, nonce } from '../harness/ausearch.js';
 import { captureSecret } from '../harness/capture.js';
 import { CLI, run, waitFor } from '../harness/exec.js';
 import { kernelStatus, whyNoKernelAudit } from '../harness/kernel-audit.js';
-import { type Lab, startLab } from '../harness/lab.js';
+import { type Lab, labSyslog, startLab } from '../harness/lab.js';
 
 const skip = await whyNoKernelAudit();
-const nonce = () => `N${randomUUID().replaceAll('-', '')}`;
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 /** auditd's only report of a burst that overflowed its queue to audisp-remote (platform-facts). */
 const PLUGIN_QUEUE_FULL = 'queue to plugins is full';
@@ -38,11 +36,7 @@ async function awaitArrival(lab: Lab, tag: string, expected: number, timeoutMs: 
     );
   } catch (error) {
     const arrived = count(readFileSync(lab.collector.log, 'latin1'), `tag="${tag}"`);
-    const device = lab.device.syslog().filter((l) => !/Init complete|out of memory score/.test(l));
-    throw new Error(
-      `${String(error)}: ${arrived} of ${expected} arrived. Device syslog (last 20):\n${device.slice(-20).join('\n')}` +
-        `\nCollector syslog (last 10):\n${lab.collector.syslog().slice(-10).join('\n')}`,
-    );
+    throw new Error(`${String(error)}: ${arrived} of ${expected} arrived.\n${labSyslog(lab)}`);
   }
 }
 
