@@ -11,10 +11,10 @@ import { makePlan, type Plan } from '../forwarding/plan.js';
 import { restartCommand, runRestart } from '../forwarding/restart.js';
 import { unifiedDiff } from '../forwarding/unified-diff.js';
 import { type PreflightReport, preflight } from '../kerberos/preflight.js';
-import { loadConfigFile } from './load-config.js';
+import { loadForwardingConfig } from './load-config.js';
+import { CONFIG_OPTION, JSON_OPTION } from './options.js';
 import { makeOutput } from './output.js';
 import { checkLines } from './report.js';
-import { DEFAULT_CONFIG } from './run.js';
 
 interface ApplyArgs {
   config: string;
@@ -61,7 +61,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
   describe: 'Write the audisp-remote/auditd configuration and restart auditd',
   builder: (yargs) =>
     yargs
-      .option('config', { type: 'string', default: DEFAULT_CONFIG, describe: 'Config file' })
+      .option('config', CONFIG_OPTION)
       .option('root', {
         type: 'string',
         default: '/',
@@ -83,13 +83,10 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
         default: false,
         describe: 'Write even when the Kerberos preflight fails',
       })
-      .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
+      .option('json', JSON_OPTION),
   handler: async (args) => {
-    const config = await loadConfigFile(args.config);
+    const { config, forwarding } = await loadForwardingConfig(args.config);
     const plan = makePlan(config, args.root, detectAudit(args.root));
-    const forwarding = config.forwarding;
-    if (forwarding === undefined)
-      throw new AuditRelayError('CONFIG_NO_FORWARDING', 'The config has no [forwarding] section');
     const report = await preflight(forwarding, { root: args.root });
     if (args.diff) {
       process.stdout.write(

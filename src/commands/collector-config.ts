@@ -4,13 +4,12 @@
  */
 import { hostname } from 'node:os';
 import type { CommandModule } from 'yargs';
-import { AuditRelayError } from '../errors.js';
 import { servicePrincipal } from '../forwarding/render.js';
 import { readDefaultRealm } from '../kerberos/krb5-conf.js';
 import { clientPrincipal } from '../kerberos/principal.js';
-import { loadConfigFile } from './load-config.js';
+import { loadForwardingConfig } from './load-config.js';
+import { CONFIG_OPTION, JSON_OPTION } from './options.js';
 import { makeOutput } from './output.js';
-import { DEFAULT_CONFIG } from './run.js';
 
 interface CollectorArgs {
   config: string;
@@ -23,13 +22,11 @@ export const collectorConfigCommand: CommandModule<object, CollectorArgs> = {
   describe: "Print the collector's auditd.conf keys and the kadmin commands for the principals",
   builder: (yargs) =>
     yargs
-      .option('config', { type: 'string', default: DEFAULT_CONFIG, describe: 'Config file' })
+      .option('config', CONFIG_OPTION)
       .option('root', { type: 'string', default: '/', describe: 'Read krb5.conf under this root' })
-      .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
+      .option('json', JSON_OPTION),
   handler: async (args) => {
-    const f = (await loadConfigFile(args.config)).forwarding;
-    if (f === undefined)
-      throw new AuditRelayError('CONFIG_NO_FORWARDING', 'The config has no [forwarding] section');
+    const f = (await loadForwardingConfig(args.config)).forwarding;
     const realm = readDefaultRealm(`${args.root.replace(/\/$/, '')}${f.krb5_config}`) ?? 'EXAMPLE.REALM';
     const service = `${servicePrincipal(f)}@${realm}`;
     const client = clientPrincipal(f.client_name, realm, hostname());

@@ -5,18 +5,15 @@
 import type { CommandModule } from 'yargs';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfigFile } from './load-config.js';
+import { CONFIG_OPTION, JSON_OPTION } from './options.js';
 import { makeOutput } from './output.js';
-import { DEFAULT_CONFIG } from './run.js';
 
 interface ConfigArgs {
   config: string;
   json: boolean;
 }
 
-const options = {
-  config: { type: 'string', default: DEFAULT_CONFIG, describe: 'Config file' },
-  json: { type: 'boolean', default: false, describe: 'Print JSON' },
-} as const;
+const options = { config: CONFIG_OPTION, json: JSON_OPTION } as const;
 
 const check: CommandModule<object, ConfigArgs> = {
   command: 'check',

@@ -4,6 +4,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { install, uninstall } from '../install/install.js';
+import { JSON_OPTION } from './options.js';
 import { makeOutput } from './output.js';
 
 interface InstallArgs {
@@ -25,7 +26,7 @@ export const installCommand: CommandModule<object, InstallArgs> = {
   builder: (yargs) =>
     yargs
       .option('root', { type: 'string', default: '/', describe: 'Install under this root (image builds)' })
-      .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
+      .option('json', JSON_OPTION),
   handler: (args) => {
     const report = install(args.root);
     const config = report.configKept
@@ -45,7 +46,7 @@ export const uninstallCommand: CommandModule<object, InstallArgs> = {
     yargs
       .option('root', { type: 'string', default: '/', describe: 'Uninstall under this root' })
       .option('purge', { type: 'boolean', default: false, describe: 'Also remove /etc/auditrelay' })
-      .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
+      .option('json', JSON_OPTION),
   handler: (args) => {
     const report = uninstall(args.root, args.purge ?? false);
     makeOutput(args.json).result(

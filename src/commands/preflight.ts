@@ -5,10 +5,10 @@
 import type { CommandModule } from 'yargs';
 import { AuditRelayError } from '../errors.js';
 import { preflight } from '../kerberos/preflight.js';
-import { loadConfigFile } from './load-config.js';
+import { loadForwardingConfig } from './load-config.js';
+import { CONFIG_OPTION, JSON_OPTION } from './options.js';
 import { makeOutput } from './output.js';
 import { checkLines } from './report.js';
-import { DEFAULT_CONFIG } from './run.js';
 
 interface PreflightArgs {
   config: string;
@@ -21,14 +21,12 @@ export const preflightCommand: CommandModule<object, PreflightArgs> = {
   describe: 'Check the keytab and obtain a Kerberos ticket for the collector',
   builder: (yargs) =>
     yargs
-      .option('config', { type: 'string', default: DEFAULT_CONFIG, describe: 'Config file' })
+      .option('config', CONFIG_OPTION)
       .option('root', { type: 'string', default: '/', describe: 'Read keytab and krb5.conf under this root' })
-      .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
+      .option('json', JSON_OPTION),
   handler: async (args) => {
-    const config = await loadConfigFile(args.config);
-    if (config.forwarding === undefined)
-      throw new AuditRelayError('CONFIG_NO_FORWARDING', 'The config has no [forwarding] section');
-    const report = await preflight(config.forwarding, { root: args.root });
+    const { forwarding } = await loadForwardingConfig(args.config);
+    const report = await preflight(forwarding, { root: args.root });
     makeOutput(args.json).result(
       report,
       [`Kerberos preflight (client ${report.client ?? '?'})`, ...checkLines(report.checks)].join('\n'),

@@ -3,12 +3,11 @@
  * configuration is wrong (so systemd's RestartPreventExitStatus= stops a restart loop), 0 after a clean stop.
  */
 import type { CommandModule } from 'yargs';
+import { CONFIG_OPTION, DEFAULT_CONFIG } from './options.js';
 
 interface RunArgs {
   config: string;
 }
-
-export const DEFAULT_CONFIG = '/etc/auditrelay/auditrelay.toml';
 
 /**
  * The config file when `argv` is exactly the daemon's command line — `run`, `run --config FILE` or
@@ -28,8 +27,7 @@ export function daemonConfigArg(argv: readonly string[]): string | undefined {
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
   describe: 'Run the daemon (socket → policy → libaudit)',
-  builder: (yargs) =>
-    yargs.option('config', { type: 'string', default: DEFAULT_CONFIG, describe: 'Config file' }),
+  builder: (yargs) => yargs.option('config', CONFIG_OPTION),
   handler: async (args) => {
     const { runDaemon } = await import('../daemon/main.js');
     await runDaemon(args.config);

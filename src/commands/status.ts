@@ -10,8 +10,8 @@ import { connect } from '../client.js';
 import { AuditRelayError } from '../errors.js';
 import type { Problem } from '../forwarding/system-status.js';
 import { loadConfigFile } from './load-config.js';
+import { DEFAULT_CONFIG, JSON_OPTION } from './options.js';
 import { makeOutput } from './output.js';
-import { DEFAULT_CONFIG } from './run.js';
 
 interface StatusArgs {
   config: string;
@@ -52,13 +52,15 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       })
       .option('socket', { type: 'string', describe: "The daemon's socket (default: from the config)" })
       .option('root', { type: 'string', default: '/', describe: 'Check managed files under this root' })
-      .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
+      .option('json', JSON_OPTION),
   handler: async (args) => {
     const config = existsSync(args.config) ? await loadConfigFile(args.config) : undefined;
     const socket = args.socket ?? config?.daemon.socket ?? '/run/auditrelay/events.sock';
     const daemon = await daemonStatus(socket);
-    const { systemStatus } = await import('../forwarding/system-status.js');
-    const system = config === undefined ? null : await systemStatus(config, args.root);
+    const system =
+      config === undefined
+        ? null
+        : await (await import('../forwarding/system-status.js')).systemStatus(config, args.root);
     const problems: Problem[] = [...(system?.problems ?? [])];
     if (typeof daemon === 'object' && daemon !== null && 'reachable' in daemon) {
       problems.push({ code: 'DAEMON_UNREACHABLE', message: `the daemon does not answer on ${socket}` });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_CONFIG, daemonConfigArg } from '../../../src/commands/run.js';
+import { DEFAULT_CONFIG } from '../../../src/commands/options.js';
+import { daemonConfigArg } from '../../../src/commands/run.js';
 
 describe("the daemon's command line (recognised before yargs loads)", () => {
   it('takes exactly run, run --config FILE and run --config=FILE', () => {
