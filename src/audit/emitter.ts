@@ -83,10 +83,9 @@ export class Emitter {
     });
   }
 
-  /** Waits for every queued record to be answered, unpaced, then stops the worker (closing the audit fd). */
+  /** Waits for every queued record to be answered, then stops the worker (closing the audit fd). */
   async close(): Promise<void> {
     this.#closing = true;
-    this.setPace({ rate: 0, burst: 1 });
     if (this.pending > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     const worker = this.#worker;
     this.#worker = undefined;

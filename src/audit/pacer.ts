@@ -31,13 +31,13 @@ export class Pacer {
     return { rate: this.#rate, burst: this.#burst };
   }
 
-  /** Changes rate and burst (a reload); the tokens already earned are kept up to the new burst. */
+  /** Changes rate and burst (a reload): earned tokens are kept up to the new burst; from unpaced it starts full. */
   set(pace: Pace): void {
     this.#refill();
-    const first = this.#rate === 0;
+    const wasUnpaced = this.#rate === 0;
     this.#rate = pace.rate;
     this.#burst = Math.max(1, pace.burst);
-    this.#tokens = first ? this.#burst : Math.min(this.#tokens, this.#burst);
+    this.#tokens = wasUnpaced ? this.#burst : Math.min(this.#tokens, this.#burst);
   }
 
   /** Takes up to `wanted` records' worth of tokens now; returns how many were granted. */
