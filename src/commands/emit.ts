@@ -154,7 +154,7 @@ export function emitOptions(yargs: Argv): Argv<EmitArgs> {
       type: 'boolean',
       default: false,
       describe: 'Print the outcome as JSON',
-    }) as unknown as Argv<EmitArgs>;
+    });
 }
 
 export const emitCommand: CommandModule<object, EmitArgs> = {
