@@ -3,10 +3,10 @@
  * captured from audit 3.0.9), and links to the machine's audisp-remote binary and dpkg database so that
  * apply sees the installed audit version, as it would inside an image.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT, type RunResult, run } from './exec.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export const STOCK = `${REPO_ROOT}test/fixtures/debian-12-audit-3.0.9`;
 
@@ -20,7 +20,7 @@ export interface AuditRoot {
 }
 
 export function makeAuditRoot(configToml: string): AuditRoot {
-  const root = mkdtempSync(join(tmpdir(), 'auditrelay-root-'));
+  const root = makeTempDir('auditrelay-root-');
   cpSync(`${STOCK}/etc`, join(root, 'etc'), { recursive: true });
   mkdirSync(join(root, 'sbin'));
   symlinkSync('/sbin/audisp-remote', join(root, 'sbin/audisp-remote'));
@@ -34,6 +34,6 @@ export function makeAuditRoot(configToml: string): AuditRoot {
     path: (devicePath) => join(root, devicePath),
     apply: (flags = [], other = config) =>
       run('node', [CLI, 'apply', '--config', other, '--root', root, ...flags]),
-    remove: () => rmSync(root, { recursive: true, force: true }),
+    remove: () => removeTempDir(root),
   };
 }

@@ -4,11 +4,11 @@
  * Stopped by its PID; kernel audit state restored and checked afterwards.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopChild, waitFor } from './exec.js';
 import { type KernelStatus, kernelStatus, restoreKernelStatus } from './kernel-audit.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export interface CapturingAuditd {
   readonly dir: string;
@@ -46,7 +46,7 @@ function config(dir: string, log: string, options: CapturingOptions): string {
 /** Starts the private auditd and waits until it owns kernel audit (`auditctl -s` shows its pid). */
 export async function startCapturingAuditd(options: CapturingOptions = {}): Promise<CapturingAuditd> {
   const before: KernelStatus = await kernelStatus();
-  const dir = mkdtempSync(join(tmpdir(), 'auditrelay-auditd-'));
+  const dir = makeTempDir('auditrelay-auditd-');
   const log = join(dir, 'log', 'audit.log');
   mkdirSync(join(dir, 'log'), { mode: 0o750 });
   mkdirSync(join(dir, 'plugins.d'));
@@ -59,7 +59,7 @@ export async function startCapturingAuditd(options: CapturingOptions = {}): Prom
   const stop = async () => {
     await stopChild(child);
     await restoreKernelStatus(before);
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   };
   try {
     await waitFor(

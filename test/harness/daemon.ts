@@ -3,10 +3,10 @@
  * a wrapper such as setpriv), waits until its socket answers, and stops it by its PID.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, stopChild, waitFor } from './exec.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export interface RunningDaemon {
   readonly dir: string;
@@ -30,22 +30,27 @@ export interface DaemonOptions {
   readonly stdio?: Array<'ignore' | 'pipe' | 'inherit' | number>;
   /** Give the temp dir to this uid (a daemon run unprivileged must create its socket there). */
   readonly dirOwner?: number;
+  /** The entry point to run; a daemon run as another user needs a staged copy (staged-program.ts). */
+  readonly cli?: string;
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
-  const dir = mkdtempSync(join(tmpdir(), 'auditrelay-daemon-'));
-  chmodSync(dir, 0o755);
+  const dir = makeTempDir('auditrelay-daemon-', 0o755);
   if (options.dirOwner !== undefined) chownSync(dir, options.dirOwner, options.dirOwner);
   const socket = join(dir, 'events.sock');
   const config = join(dir, 'auditrelay.toml');
   writeFileSync(config, options.config.replaceAll('{socket}', socket));
   chmodSync(config, 0o644);
-  const words = [...(options.wrapper ?? []), process.execPath, CLI, 'run', '--config', config];
+  const words = [...(options.wrapper ?? []), process.execPath, options.cli ?? CLI, 'run', '--config', config];
   const [file, ...args] = words;
   const child = spawn(file ?? process.execPath, args, {
     env: { ...process.env, ...options.env },
     stdio: options.stdio ?? ['ignore', 'ignore', 'pipe'],
   });
+  // A test that fails before its stop() leaves no daemon running: the test process kills it as it exits.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const daemon: RunningDaemon = {
@@ -56,7 +61,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     log: () => stderr,
     stop: async () => {
       await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
       return child.exitCode;
     },
   };

@@ -5,14 +5,13 @@
  * is never changed. Stopped by PID; kernel audit state restored and checked.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { forwardingProcesses, listProcesses } from '../../src/forwarding/processes.js';
 import { REPO_ROOT, stopChild, waitFor } from './exec.js';
 import { type KernelStatus, kernelStatus, restoreKernelStatus } from './kernel-audit.js';
 import { withPrivateMounts } from './mount-ns.js';
 import { syslogCapture } from './syslog.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export interface DeviceAuditd {
   readonly child: ChildProcess;
@@ -28,7 +27,7 @@ export interface DeviceAuditd {
 
 export async function startDeviceAuditd(root: string): Promise<DeviceAuditd> {
   const before: KernelStatus = await kernelStatus();
-  const logDir = mkdtempSync(join(tmpdir(), 'auditrelay-device-syslog-'));
+  const logDir = makeTempDir('auditrelay-device-syslog-');
   const syslog = syslogCapture(logDir);
   const mounts = [...syslog.mounts, `mount --bind ${root}/etc/audit /etc/audit`];
   if (existsSync(`${root}/etc/krb5.conf`)) mounts.push(`mount --bind ${root}/etc/krb5.conf /etc/krb5.conf`);
@@ -52,7 +51,7 @@ export async function startDeviceAuditd(root: string): Promise<DeviceAuditd> {
     stop: async () => {
       await stopChild(child);
       await restoreKernelStatus(before);
-      rmSync(logDir, { recursive: true, force: true });
+      removeTempDir(logDir);
     },
   };
   try {

@@ -1,9 +1,8 @@
 /** A fake service manager for lifecycle tests: a NOTIFY_SOCKET listener that records what it is told. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, stopChild, waitFor } from './exec.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export interface NotifyListener {
   readonly path: string;
@@ -15,7 +14,7 @@ export interface NotifyListener {
 }
 
 export async function startNotifyListener(): Promise<NotifyListener> {
-  const dir = mkdtempSync(join(tmpdir(), 'auditrelay-notify-'));
+  const dir = makeTempDir('auditrelay-notify-');
   const path = join(dir, 'notify.sock');
   const child: ChildProcess = spawn('python3', [`${REPO_ROOT}test/harness/notify_listener.py`, path, '300'], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -48,7 +47,7 @@ export async function startNotifyListener(): Promise<NotifyListener> {
       ),
     stop: async () => {
       await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     },
   };
 }

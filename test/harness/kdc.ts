@@ -3,11 +3,11 @@
  * 127.0.0.1 port, principals and keytabs made with kadmin.local. Stopped by its PID.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { run, stopChild, waitFor } from './exec.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export const REALM = 'AUDIT.TEST';
 export const COLLECTOR_NAME = 'collector.audit.test';
@@ -64,7 +64,7 @@ async function kadmin(env: NodeJS.ProcessEnv, query: string): Promise<void> {
 }
 
 export async function startKdc(): Promise<Kdc> {
-  const dir = mkdtempSync(join(tmpdir(), 'auditrelay-kdc-'));
+  const dir = makeTempDir('auditrelay-kdc-');
   const port = await freePort();
   const krb5Conf = join(dir, 'krb5.conf');
   writeFileSync(krb5Conf, krb5ConfText(port));
@@ -114,7 +114,7 @@ export async function startKdc(): Promise<Kdc> {
     },
     stop: async () => {
       await kdc.stopServer();
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     },
   };
   await kdc.startServer();

@@ -4,8 +4,8 @@
  * configured by `auditrelay apply --root` in a private mount namespace → `auditrelay run`.
  * `stop()` takes everything down by PID, restores kernel audit state and removes the namespace.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type AuditRoot, makeAuditRoot } from './audit-root.js';
 import { COLLECTOR_PORT, type Collector, makeCollector } from './collector.js';
@@ -13,6 +13,7 @@ import { configFor, type RunningDaemon, startDaemon } from './daemon.js';
 import { type DeviceAuditd, startDeviceAuditd } from './device-auditd.js';
 import { COLLECTOR_NAME, type Kdc, startKdc } from './kdc.js';
 import { createNetNs, type NetNs } from './netns.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export interface LabOptions {
   readonly transport?: 'krb5' | 'tcp';
@@ -88,8 +89,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     const device = `auditd/${hostname()}`;
     await kdc.addPrincipal(`auditd/${COLLECTOR_NAME}`);
     await kdc.addPrincipal(device);
-    const work = mkdtempSync(join(tmpdir(), 'auditrelay-lab-'));
-    undo.push(() => rmSync(work, { recursive: true, force: true }));
+    const work = makeTempDir('auditrelay-lab-');
+    undo.push(() => removeTempDir(work));
     await kdc.exportKeytab(join(work, 'collector.key'), [`auditd/${COLLECTOR_NAME}`]);
 
     say('creating the collector network namespace (veth, 10.200.N.0/24, unreachable route as a guard)');

@@ -10,8 +10,9 @@ import { connect } from '../../src/client.js';
 import { findByNonce, nonce } from '../harness/ausearch.js';
 import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { configFor, startDaemon } from '../harness/daemon.js';
-import { CLI, run, waitFor } from '../harness/exec.js';
+import { run, waitFor } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+import { type StagedProgram, stageProgram } from '../harness/staged-program.js';
 
 const skip = await whyNoKernelAudit();
 const NOBODY = 65534;
@@ -24,12 +25,12 @@ const asNobody = [
   '--bounding-set=-all',
 ];
 
-/** `auditrelay emit --socket` run as nobody, with no capabilities at all. */
-function emitAsNobody(socket: string, args: string[]) {
+/** `auditrelay emit --socket` run as nobody (from a staged copy), with no capabilities at all. */
+function emitAsNobody(program: StagedProgram, socket: string, args: string[]) {
   return run(asNobody[0] ?? 'setpriv', [
     ...asNobody.slice(1),
     process.execPath,
-    CLI,
+    program.cli,
     'emit',
     '--socket',
     socket,
@@ -39,11 +40,14 @@ function emitAsNobody(socket: string, args: string[]) {
 
 describe('daemon identity, policy and kernel refusal', { skip }, () => {
   let auditd: CapturingAuditd;
+  let program: StagedProgram;
   before(async () => {
+    program = stageProgram();
     auditd = await startCapturingAuditd();
   });
   after(async () => {
     await auditd?.stop();
+    program?.remove();
   });
 
   it('allows and refuses by the real uid, and records who sent it', async () => {
@@ -52,7 +56,7 @@ describe('daemon identity, policy and kernel refusal', { skip }, () => {
     });
     try {
       const allowed = nonce();
-      const ok = await emitAsNobody(daemon.socket, [
+      const ok = await emitAsNobody(program, daemon.socket, [
         '--type',
         'USYS_CONFIG',
         '--op',
@@ -69,7 +73,7 @@ describe('daemon identity, policy and kernel refusal', { skip }, () => {
         'the kernel names the daemon; the sender travels in our fields',
       );
 
-      const denied = await emitAsNobody(daemon.socket, [
+      const denied = await emitAsNobody(program, daemon.socket, [
         '--type',
         'USER_LOGIN',
         '--op',
@@ -111,6 +115,7 @@ describe('daemon identity, policy and kernel refusal', { skip }, () => {
       config: configFor([0], ['TRUSTED_APP']),
       wrapper: asNobody,
       dirOwner: NOBODY,
+      cli: program.cli,
     });
     try {
       const client = await connect(daemon.socket);

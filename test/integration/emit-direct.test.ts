@@ -13,6 +13,7 @@ import { fieldBytes, findByNonce, nonce } from '../harness/ausearch.js';
 import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { CLI, run } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+import { stageProgram } from '../harness/staged-program.js';
 
 const skip = await whyNoKernelAudit();
 
@@ -126,20 +127,21 @@ describe('emit --direct against the kernel', { skip }, () => {
 
   it('refuses an event without CAP_AUDIT_WRITE: EPERM, exit 77, nothing recorded', async () => {
     const n = nonce();
+    const program = stageProgram(); // nobody may not be able to enter the checkout
     const { code, stderr } = await run('setpriv', [
       '--reuid=65534',
       '--regid=65534',
       '--clear-groups',
       '--inh-caps=-all',
       '--bounding-set=-all',
-      'node',
-      CLI,
+      process.execPath,
+      program.cli,
       'emit',
       '--direct',
       '--type',
       'TRUSTED_APP',
       `nonce=${n}`,
-    ]);
+    ]).finally(() => program.remove());
     assert.equal(code, 77, stderr);
     assert.match(stderr, /EPERM/);
     assert.match(stderr, /CAP_AUDIT_WRITE/);

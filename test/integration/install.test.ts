@@ -1,24 +1,16 @@
 /** `auditrelay install --root` and `uninstall`: the layout, modes, runtime-only dependencies, config kept. */
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI, run } from '../harness/exec.js';
+import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
 
 const skip = process.getuid?.() === 0 ? undefined : 'needs root';
 
 describe('install and uninstall', { skip }, () => {
   it('lays out a working program, units and snippets, keeps an existing config, and removes them again', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'auditrelay-install-'));
+    const root = makeTempDir('auditrelay-install-');
     try {
       const first = await run('node', [CLI, 'install', '--root', root, '--json']);
       assert.equal(first.code, 0, first.stderr);
@@ -60,7 +52,7 @@ describe('install and uninstall', { skip }, () => {
       await run('node', [CLI, 'uninstall', '--root', root, '--purge']);
       assert.ok(!existsSync(join(root, 'etc/auditrelay')));
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      removeTempDir(root);
     }
   });
 });

@@ -4,7 +4,8 @@
  * capability it answers EPERM, never ok.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from '../../src/client.js';
 import { fieldBytes, findByNonce, nonce } from '../harness/ausearch.js';
@@ -12,6 +13,8 @@ import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing
 import { configFor, type RunningDaemon, startDaemon } from '../harness/daemon.js';
 import { REPO_ROOT, waitFor } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+import { type StagedProgram, stageProgram } from '../harness/staged-program.js';
+import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
 
 const skip = await whyNoKernelAudit();
 const NOBODY = 65534;
@@ -32,8 +35,13 @@ function asUnit(capabilities: string, socket: string): string[] {
   ];
 }
 
-async function activated(capabilities: string): Promise<{ daemon: RunningDaemon; socket: string }> {
-  const socket = `/tmp/auditrelay-lp-${process.pid}-${capabilities === '' ? 'none' : 'write'}.sock`;
+/** The daemon as the unit starts it, run from `program` (staged: nobody cannot enter every checkout). */
+async function activated(
+  program: StagedProgram,
+  socketDir: string,
+  capabilities: string,
+): Promise<{ daemon: RunningDaemon; socket: string }> {
+  const socket = join(socketDir, capabilities === '' ? 'none.sock' : 'write.sock');
   const daemon = await startDaemon({
     config: configFor([0], ['TRUSTED_APP']).replace(
       'socket = "{socket}"',
@@ -41,26 +49,38 @@ async function activated(capabilities: string): Promise<{ daemon: RunningDaemon;
     ),
     wrapper: asUnit(capabilities, socket),
     waitForSocket: false,
+    cli: program.cli,
   });
-  await waitFor(
-    () => (daemon.log().includes('the socket systemd passed') ? true : undefined),
-    10_000,
-    'the activated daemon',
-  );
+  try {
+    await waitFor(
+      () => (daemon.log().includes('the socket systemd passed') ? true : undefined),
+      10_000,
+      'the activated daemon',
+    );
+  } catch (error) {
+    await daemon.stop();
+    throw new Error(`${(error as Error).message}; daemon log: ${daemon.log()}`);
+  }
   return { daemon, socket };
 }
 
 describe('least privilege', { skip }, () => {
   let auditd: CapturingAuditd;
+  let program: StagedProgram;
+  let socketDir: string;
   before(async () => {
+    program = stageProgram();
+    socketDir = makeTempDir('auditrelay-lp-', 0o755);
     auditd = await startCapturingAuditd();
   });
   after(async () => {
     await auditd?.stop();
+    program?.remove();
+    if (socketDir !== undefined) removeTempDir(socketDir);
   });
 
   it('records events as an unprivileged user holding only CAP_AUDIT_WRITE', async () => {
-    const { daemon, socket } = await activated(',+audit_write');
+    const { daemon, socket } = await activated(program, socketDir, ',+audit_write');
     try {
       const status = readFileSync(`/proc/${daemon.child.pid}/status`, 'utf8');
       assert.match(status, /^Uid:\s+65534\s/m);
@@ -77,19 +97,17 @@ describe('least privilege', { skip }, () => {
       assert.equal(fieldBytes(record, 'value')?.toString(), 'from the least-privileged daemon');
     } finally {
       assert.equal(await daemon.stop(), 0);
-      rmSync(socket, { force: true });
     }
   });
 
   it('answers EPERM, never ok, without the capability', async () => {
-    const { daemon, socket } = await activated('');
+    const { daemon, socket } = await activated(program, socketDir, '');
     try {
       const client = await connect(socket);
       await assert.rejects(client.send({ type: 'TRUSTED_APP', fields: { x: 1 } }), { code: 'EPERM' });
       await client.close();
     } finally {
       await daemon.stop();
-      rmSync(socket, { force: true });
     }
   });
 });

@@ -8,8 +8,7 @@
  * kernel audit); with a bad one it writes nothing, fails, and the daemon runs regardless.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findByNonce, nonce } from '../harness/ausearch.js';
@@ -18,6 +17,7 @@ import { bootContainer, type Container, ensureRootfs } from '../harness/containe
 import { CLI, run, waitFor } from '../harness/exec.js';
 import { COLLECTOR_NAME, type Kdc, startKdc } from '../harness/kdc.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
+import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
 
 async function whyNot(): Promise<string | undefined> {
   const kernel = await whyNoKernelAudit();
@@ -72,7 +72,7 @@ describe('under a real systemd', { skip }, () => {
     (await inside('systemctl', 'show', '-p', 'MainPID', '--value', 'auditrelay.service')).stdout.trim();
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'auditrelay-container-'));
+    dir = makeTempDir('auditrelay-container-');
     const installed = await run('node', [CLI, 'install', '--root', join(dir, 'root')]);
     assert.equal(installed.code, 0, installed.stderr);
     writeFileSync(join(dir, 'auditrelay.toml'), configText(6060));
@@ -105,7 +105,7 @@ describe('under a real systemd', { skip }, () => {
     await box?.stop();
     await auditd?.stop();
     await kdc?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   });
 
   it('starts the service on the first event and records it from inside the sandbox', async () => {

@@ -5,19 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Emitter } from '../../../src/audit/emitter.js';
 import type { EmitRecord } from '../../../src/audit/record.js';
 import { REPO_ROOT } from '../../harness/exec.js';
+import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';
 
 const skip = existsSync('/usr/bin/cc') || existsSync('/usr/bin/gcc') ? undefined : 'no C compiler';
 const record: EmitRecord = { kind: 'user', type: 1121, message: 'x="1"', addr: null, success: true };
 
 describe('emitter reopen backoff', { skip }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'auditrelay-fake-libaudit-'));
+  const dir = makeTempDir('auditrelay-fake-libaudit-');
   const calls = join(dir, 'calls');
   const ready = join(dir, 'ready');
   const saved = { ...process.env };
@@ -39,7 +39,7 @@ describe('emitter reopen backoff', { skip }, () => {
     for (const key of ['AUDITRELAY_LIBAUDIT', 'FAKE_AUDIT_CALLS', 'FAKE_AUDIT_READY']) {
       if (saved[key] === undefined) delete process.env[key];
     }
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   });
 
   const opens = () =>

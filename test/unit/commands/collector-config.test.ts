@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CLI, run } from '../../harness/exec.js';
+import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';
 
 describe('collector-config', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'auditrelay-collector-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = makeTempDir('auditrelay-collector-');
+  after(() => removeTempDir(dir));
 
   it("prints the collector's keys and the kadmin commands for both principals", async () => {
     writeFileSync(

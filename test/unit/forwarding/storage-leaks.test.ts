@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { findStorageLeaks } from '../../../src/forwarding/storage-leaks.js';
+import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';
 
 describe('local storage leaks', () => {
   it('reports write_logs, a queue file and an unmasked journald audit socket; nothing when all are closed', () => {
-    const root = mkdtempSync(join(tmpdir(), 'auditrelay-leaks-'));
+    const root = makeTempDir('auditrelay-leaks-');
     try {
       mkdirSync(join(root, 'lib/systemd/system'), { recursive: true });
       writeFileSync(join(root, 'lib/systemd/system/systemd-journald-audit.socket'), '[Socket]\n');
@@ -27,7 +27,7 @@ describe('local storage leaks', () => {
       symlinkSync('/dev/null', join(root, 'etc/systemd/system/systemd-journald-audit.socket'));
       assert.deepEqual(codes('write_logs = no\n', 'mode = immediate\n'), []);
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      removeTempDir(root);
     }
   });
 });

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { unifiedDiff } from '../../../src/forwarding/unified-diff.js';
+import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'auditrelay-diff-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = makeTempDir('auditrelay-diff-');
+after(() => removeTempDir(dir));
 
 function reference(a: string, b: string): string {
   writeFileSync(join(dir, 'a'), a);
