@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: set up (idempotent), check types and lint, then run every unit and integration test with
 # node's test runner, one file at a time (integration tests own the kernel's audit state while they run).
+# Exit status: node's (non-zero when any test failed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,4 +10,15 @@ npx biome check .
 # answers with an error, which is printed, not hidden). npm run evidence records the result.
 npm audit --omit=dev || echo "test: npm audit --omit=dev did not pass (see above)" >&2
 mapfile -t files < <(find dist/test/unit dist/test/integration -name '*.test.js' 2>/dev/null | sort)
-exec node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+# The spec reporter streams as tests run; the summary reporter's lines (what did not run and why, then
+# "tests: N passed, N failed, N skipped") are printed last, whatever the outcome.
+summary=$(mktemp -t auditrelay-test-summary.XXXXXX)
+trap 'rm -f "$summary"' EXIT
+status=0
+node --test --test-concurrency=1 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./dist/test/harness/summary-reporter.js --test-reporter-destination="$summary" \
+  "${files[@]}" || status=$?
+echo
+cat "$summary"
+exit "$status"

@@ -3,12 +3,22 @@
  * full kernel backlog puts this thread to sleep, never the event loop. Synchronous koffi calls keep errno,
  * which `.async()` would lose (platform-facts).
  *
- * Protocol with the main thread: it posts `{ batch, records }`, we answer `{ batch, outcomes, fdOpen }`.
+ * The pace (max_rate/max_burst) is applied here, right before each call, so it bounds what reaches the
+ * kernel, not what crosses to this thread: a batch that waited behind a slow one cannot land right behind
+ * the next. Calls are sequential, so over any span of kernel time stamps at most burst + 1 + rate × span
+ * records arrive, however this thread is scheduled (a record delayed between its token and its call only
+ * pushes the next token later).
+ *
+ * Protocol with the main thread: it posts `{ batch, records }`; we answer `{ batch, outcomes, done,
+ * fdOpen }` in order, in one reply or, when we wait for the pace, in several (the outcomes so far are
+ * sent before each wait, so their callers are answered while the rest waits).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { auditClose, auditOpen, logAcctMessage, logUserMessage } from '../../native/libaudit.js';
 import { SyscallError } from '../../native/syscall-error.js';
 import type { EmitOutcome } from './outcome.js';
+import { PaceControl } from './pace-control.js';
+import { Pacer } from './pacer.js';
 import type { EmitRecord } from './record.js';
 
 export interface BatchRequest {
@@ -19,9 +29,16 @@ export interface BatchRequest {
 /** A failed record's outcome; an accepted record travels back as its bare sequence number (cheaper to clone). */
 export type WireOutcome = number | Exclude<EmitOutcome, { ok: true }>;
 
+/** What the worker is started with (`workerData`). */
+export interface WorkerSetup {
+  readonly pace: SharedArrayBuffer;
+}
+
+/** The outcomes of the batch's next records, in order; `done` on the batch's last reply. */
 export interface BatchReply {
   readonly batch: number;
   readonly outcomes: readonly WireOutcome[];
+  readonly done: boolean;
   readonly fdOpen: boolean;
 }
 
@@ -77,8 +94,38 @@ function emitOne(record: EmitRecord): WireOutcome {
   }
 }
 
+const control = new PaceControl((workerData as WorkerSetup).pace);
+const pacer = new Pacer({ rate: 0, burst: 1 });
+let paceGeneration = -1;
+
+/** Blocks until the pace lets one more record go; calls `beforeWait` once before the first wait. */
+function takeToken(beforeWait: () => void): void {
+  let waited = false;
+  for (;;) {
+    const generation = control.generation;
+    if (generation !== paceGeneration) {
+      pacer.set(control.pace);
+      paceGeneration = generation;
+    }
+    if (pacer.grant(1) === 1) return;
+    if (!waited) beforeWait();
+    waited = true;
+    control.sleep(generation, pacer.waitMs());
+  }
+}
+
 parentPort?.on('message', (request: BatchRequest) => {
-  const outcomes = request.records.map(emitOne);
-  const reply: BatchReply = { batch: request.batch, outcomes, fdOpen: fd >= 0 };
-  parentPort?.postMessage(reply);
+  let outcomes: WireOutcome[] = [];
+  const reply = (done: boolean) => {
+    const message: BatchReply = { batch: request.batch, outcomes, done, fdOpen: fd >= 0 };
+    parentPort?.postMessage(message);
+    outcomes = [];
+  };
+  for (const record of request.records) {
+    takeToken(() => {
+      if (outcomes.length > 0) reply(false);
+    });
+    outcomes.push(emitOne(record));
+  }
+  reply(true);
 });

@@ -1,14 +1,16 @@
 /**
  * The emitter: the only owner of the path to the kernel. Records queue here and cross to the worker
  * thread in batches (one postMessage for many records); each caller gets its own outcome, in order.
+ * The pace is applied by the worker, at the kernel (see emitter-worker.ts); here it is only published.
  * A kernel refusal is an outcome `{ ok: false, code }`, never an exception and never a false success.
  *
  * @relation(AR-REQ-001)
  */
 import { Worker } from 'node:worker_threads';
-import type { BatchReply, BatchRequest } from './emitter-worker.js';
+import type { BatchReply, BatchRequest, WorkerSetup } from './emitter-worker.js';
 import type { EmitOutcome } from './outcome.js';
-import { type Pace, Pacer } from './pacer.js';
+import { PaceControl } from './pace-control.js';
+import type { Pace } from './pacer.js';
 import type { EmitRecord } from './record.js';
 
 interface Pending {
@@ -41,25 +43,21 @@ export class Emitter {
   #closing = false;
   #fdOpen = false;
   #drained: (() => void) | undefined;
-  readonly #pacer: Pacer;
-  #paceTimer: NodeJS.Timeout | undefined;
+  readonly #pace = new PaceControl();
 
   constructor(options: EmitterOptions = {}) {
     this.#maxBatch = options.maxBatch ?? 1024;
     this.#maxInFlight = options.maxInFlight ?? 2;
-    this.#pacer = new Pacer(options.pace ?? { rate: 0, burst: 1 });
+    this.#pace.set(options.pace ?? { rate: 0, burst: 1 });
   }
 
   get pace(): Pace {
-    return this.#pacer.pace;
+    return this.#pace.pace;
   }
 
-  /** Changes the pace (a reload); records already waiting go at the new pace. */
+  /** Changes the pace (a reload); records already waiting, in the worker too, go at the new pace. */
   setPace(pace: Pace): void {
-    this.#pacer.set(pace);
-    clearTimeout(this.#paceTimer);
-    this.#paceTimer = undefined;
-    this.#pump();
+    this.#pace.set(pace);
   }
 
   /** Records waiting or in flight. */
@@ -94,7 +92,10 @@ export class Emitter {
 
   #spawn(): Worker {
     // The worker holds no data of its own (a batch at a time): keep its heap small.
+    // A respawned worker starts with a full bucket: a crash may let one extra burst through.
+    const workerData: WorkerSetup = { pace: this.#pace.buffer };
     const worker = new Worker(WORKER_URL, {
+      workerData,
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 24 },
     });
     worker.on('message', (reply: BatchReply) => this.#onReply(reply));
@@ -105,16 +106,8 @@ export class Emitter {
 
   #pump(): void {
     while (this.#queue.length > 0 && this.#inFlight.size < this.#maxInFlight) {
-      const granted = this.#pacer.grant(Math.min(this.#queue.length, this.#maxBatch));
-      if (granted === 0) {
-        this.#paceTimer ??= setTimeout(() => {
-          this.#paceTimer = undefined;
-          this.#pump();
-        }, this.#pacer.waitMs());
-        break;
-      }
       this.#worker ??= this.#spawn();
-      const batch = this.#queue.splice(0, granted);
+      const batch = this.#queue.splice(0, this.#maxBatch);
       const id = this.#nextBatch++;
       this.#inFlight.set(id, batch);
       const request: BatchRequest = { batch: id, records: batch.map((p) => p.record) };
@@ -126,13 +119,16 @@ export class Emitter {
   #onReply(reply: BatchReply): void {
     const batch = this.#inFlight.get(reply.batch);
     if (batch === undefined) return;
-    this.#inFlight.delete(reply.batch);
     this.#fdOpen = reply.fdOpen;
-    batch.forEach((pending, i) => {
+    // A paced batch is answered in parts: each reply covers the batch's next records.
+    const answered = batch.splice(0, reply.done ? batch.length : reply.outcomes.length);
+    answered.forEach((pending, i) => {
       const outcome = reply.outcomes[i];
       if (typeof outcome === 'number') pending.resolve({ ok: true, seq: outcome });
       else pending.resolve(outcome ?? failure('EMITTER_CRASHED', 'The worker returned no outcome'));
     });
+    if (!reply.done) return;
+    this.#inFlight.delete(reply.batch);
     this.#pump();
   }
 

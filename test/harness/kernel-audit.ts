@@ -44,3 +44,14 @@ export async function restoreKernelStatus(before: KernelStatus): Promise<void> {
   );
   if (diff.length > 0) throw new Error(`Kernel audit state not restored: ${diff.join(', ')}`);
 }
+
+/**
+ * The resolution of the kernel's audit time stamps, in ms. audit_log_start() stamps a record with
+ * ktime_get_coarse_real_ts64(), which advances once per scheduler tick (CLOCK_REALTIME_COARSE, clock id
+ * 5): two records a tick apart may carry the same stamp, so a span read from stamps is short by up to this.
+ */
+export async function kernelStampTickMs(): Promise<number> {
+  const { stdout, code, stderr } = await run('python3', ['-c', 'import time; print(time.clock_getres(5))']);
+  if (code !== 0) throw new Error(`clock_getres(CLOCK_REALTIME_COARSE) failed: ${stderr}`);
+  return Number(stdout.trim()) * 1000;
+}
