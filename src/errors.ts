@@ -30,7 +30,8 @@ export const EXIT = {
 /** Error code prefix → exit code. The first matching entry wins; unknown codes exit 1. */
 const EXIT_TABLE: ReadonlyArray<readonly [RegExp, number]> = [
   [/^USAGE_/, EXIT.USAGE],
-  [/^(EVENT_|REQUEST_)/, EXIT.DATAERR],
+  [/^(EVENT_|REQUEST_|VERIFY_RECORDS_MISSING$|VERIFY_SPAN_TOO_LARGE$)/, EXIT.DATAERR],
+  [/^VERIFY_NO_LOGS$/, EXIT.UNAVAILABLE],
   [/^(CONFIG_|SOCKET_)/, EXIT.CONFIG],
   [/^(EPERM|EACCES|POLICY_DENIED)$/, EXIT.NOPERM],
   [

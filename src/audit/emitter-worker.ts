@@ -16,6 +16,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { auditClose, auditOpen, logAcctMessage, logUserMessage } from '../../native/libaudit.js';
 import { SyscallError } from '../../native/syscall-error.js';
+import { numberingFields, SequenceCounter } from './numbering.js';
 import type { EmitOutcome } from './outcome.js';
 import { PaceControl } from './pace-control.js';
 import { Pacer } from './pacer.js';
@@ -26,12 +27,15 @@ export interface BatchRequest {
   readonly records: readonly EmitRecord[];
 }
 
-/** A failed record's outcome; an accepted record travels back as its bare sequence number (cheaper to clone). */
+/** A failed record's outcome; an accepted record travels back as its bare ar_seq (cheaper to clone). */
 export type WireOutcome = number | Exclude<EmitOutcome, { ok: true }>;
 
 /** What the worker is started with (`workerData`). */
 export interface WorkerSetup {
   readonly pace: SharedArrayBuffer;
+  readonly sequence: SharedArrayBuffer;
+  /** The run id every record carries as ar_run. */
+  readonly run: string;
 }
 
 /** The outcomes of the batch's next records, in order; `done` on the batch's last reply. */
@@ -68,10 +72,16 @@ function ensureOpen(): number {
   }
 }
 
+/** Writes one record with its numbering; returns its ar_seq (a resend keeps its own). */
 function send(record: EmitRecord): number {
   const handle = ensureOpen();
-  if (record.kind === 'acct') return logAcctMessage(handle, record);
-  return logUserMessage(handle, record);
+  const seq = record.resend?.seq ?? sequence.last + 1;
+  const numbering = numberingFields(setup.run, seq, record.resend);
+  if (record.kind === 'acct') logAcctMessage(handle, { ...record, op: record.op + numbering });
+  else logUserMessage(handle, { ...record, message: record.message + numbering });
+  // Taken only once the kernel accepted it: a refused record leaves no gap in the sequence.
+  if (record.resend === undefined) sequence.take();
+  return seq;
 }
 
 function emitOne(record: EmitRecord): WireOutcome {
@@ -94,7 +104,9 @@ function emitOne(record: EmitRecord): WireOutcome {
   }
 }
 
-const control = new PaceControl((workerData as WorkerSetup).pace);
+const setup = workerData as WorkerSetup;
+const control = new PaceControl(setup.pace);
+const sequence = new SequenceCounter(setup.sequence);
 const pacer = new Pacer({ rate: 0, burst: 1 });
 let paceGeneration = -1;
 

@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BatchReply, BatchRequest, WorkerSetup } from './emitter-worker.js';
+import { newRunId, SequenceCounter } from './numbering.js';
 import type { EmitOutcome } from './outcome.js';
 import { PaceControl } from './pace-control.js';
 import type { Pace } from './pacer.js';
@@ -25,6 +26,8 @@ export interface EmitterOptions {
   readonly maxInFlight?: number;
   /** Most records per second to the kernel (token bucket); unpaced when absent. */
   readonly pace?: Pace;
+  /** The run id records carry as ar_run (numbering.ts); a new one when absent. */
+  readonly run?: string;
 }
 
 const WORKER_URL = new URL('./emitter-worker.js', import.meta.url);
@@ -44,11 +47,20 @@ export class Emitter {
   #fdOpen = false;
   #drained: (() => void) | undefined;
   readonly #pace = new PaceControl();
+  readonly #sequence = new SequenceCounter();
+  /** This emitter's run id (ar_run). */
+  readonly run: string;
 
   constructor(options: EmitterOptions = {}) {
     this.#maxBatch = options.maxBatch ?? 1024;
     this.#maxInFlight = options.maxInFlight ?? 2;
     this.#pace.set(options.pace ?? { rate: 0, burst: 1 });
+    this.run = options.run ?? newRunId();
+  }
+
+  /** The ar_seq of the last record the kernel accepted (0 before the first). */
+  get lastSeq(): number {
+    return this.#sequence.last;
   }
 
   get pace(): Pace {
@@ -93,7 +105,11 @@ export class Emitter {
   #spawn(): Worker {
     // The worker holds no data of its own (a batch at a time): keep its heap small.
     // A respawned worker starts with a full bucket: a crash may let one extra burst through.
-    const workerData: WorkerSetup = { pace: this.#pace.buffer };
+    const workerData: WorkerSetup = {
+      pace: this.#pace.buffer,
+      sequence: this.#sequence.buffer,
+      run: this.run,
+    };
     const worker = new Worker(WORKER_URL, {
       workerData,
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 24 },

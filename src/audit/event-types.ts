@@ -51,7 +51,8 @@ const ACCOUNT_TYPES = new Set([
   2302, // ROLE_REMOVE
 ]);
 
-function inUserRange(type: number): boolean {
+/** Whether the kernel accepts records of `type` from user space. */
+export function isUserSpaceType(type: number): boolean {
   return USER_RANGES.some(([low, high]) => type >= low && type <= high);
 }
 
@@ -61,7 +62,7 @@ export function resolveType(table: TypeTable, input: string | number): EventType
   if (number === undefined || !Number.isSafeInteger(number)) {
     throw new EventError('EVENT_TYPE_UNKNOWN', `Unknown event type ${JSON.stringify(input)}`);
   }
-  if (!inUserRange(number)) {
+  if (!isUserSpaceType(number)) {
     throw new EventError(
       'EVENT_TYPE_OUT_OF_RANGE',
       `Event type ${JSON.stringify(input)} (${number}) is not a user-space type (1100-1199, 2100-2999)`,

@@ -40,8 +40,9 @@ export const OP_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 export const ACCT_MAX_BYTES = 32;
 
 /**
- * Names the kernel, libaudit, auditd or auparse write or interpret themselves, plus our own `sender_`
- * prefix: an application field of that name could shadow the real one.
+ * Names the kernel, libaudit, auditd or auparse write or interpret themselves, plus our own prefixes
+ * (`sender_` for the sender, `ar_` for the record's run and sequence, `hb_` for the heartbeat): an
+ * application field of that name could shadow the real one.
  */
 const RESERVED_NAMES = new Set([
   'type',
@@ -90,7 +91,7 @@ const RESERVED_NAMES = new Set([
   'rport',
   'auditrelay',
 ]);
-export const RESERVED_PREFIX = 'sender_';
+export const RESERVED_PREFIXES = ['sender_', 'ar_', 'hb_'] as const;
 
 const EVENT_KEYS = new Set(['type', 'result', 'op', 'acct', 'addr', 'fields']);
 
@@ -113,7 +114,7 @@ function checkFieldName(name: string): void {
   if (!FIELD_NAME.test(name)) {
     fail('EVENT_FIELD_NAME_INVALID', `Field name ${JSON.stringify(name)} must match ${FIELD_NAME.source}`);
   }
-  if (RESERVED_NAMES.has(name) || name.startsWith(RESERVED_PREFIX)) {
+  if (RESERVED_NAMES.has(name) || RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
     fail(
       'EVENT_FIELD_NAME_RESERVED',
       `Field name ${JSON.stringify(name)} is written by the audit system itself`,

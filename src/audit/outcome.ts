@@ -1,4 +1,4 @@
-/** What the kernel said about one record: accepted (with libaudit's netlink sequence number) or why not. */
+/** What the kernel said about one record: accepted (with the ar_seq it was written with) or why not. */
 export type EmitOutcome =
   | { readonly ok: true; readonly seq: number }
   | {

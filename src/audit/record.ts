@@ -5,6 +5,7 @@
 import { encodeField } from './encoding.js';
 import type { AuditEvent } from './event.js';
 import { EventError } from './event-error.js';
+import type { Resend } from './numbering.js';
 
 /** The application process that sent the event, as the kernel reported it (SO_PEERCRED) plus /proc. */
 export interface Sender {
@@ -15,7 +16,10 @@ export interface Sender {
   readonly exe?: string | undefined;
 }
 
-/** A record ready for libaudit: `kind` selects the C function, all text is already safe. */
+/**
+ * A record ready for libaudit: `kind` selects the C function, all text is already safe. The emitter
+ * appends the numbering fields (numbering.ts); `resend` marks a record written again after an outage.
+ */
 export type EmitRecord =
   | {
       readonly kind: 'user';
@@ -23,6 +27,7 @@ export type EmitRecord =
       readonly message: string;
       readonly addr: string | null;
       readonly success: boolean;
+      readonly resend?: Resend;
     }
   | {
       readonly kind: 'acct';
@@ -32,9 +37,13 @@ export type EmitRecord =
       readonly acct: string;
       readonly addr: string | null;
       readonly success: boolean;
+      readonly resend?: Resend;
     };
 
-/** Default and bounds of the record text we build (platform-facts: kernel cuts at 8560 bytes, KRB5 earlier). */
+/**
+ * Default and bounds of the record text we build (platform-facts: kernel cuts at 8560 bytes, KRB5
+ * earlier); the numbering fields (under 80 bytes) come on top.
+ */
 export const RECORD_BYTES = { default: 4096, min: 256, max: 6144 } as const;
 
 /** Our fields naming the sender (the kernel's pid/uid name the daemon itself). */

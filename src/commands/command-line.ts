@@ -13,6 +13,7 @@ import { installCommand, uninstallCommand } from './install.js';
 import { preflightCommand } from './preflight.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
+import { verifyCommand } from './verify.js';
 
 export async function parseAndRun(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -26,6 +27,7 @@ export async function parseAndRun(argv: string[]): Promise<void> {
     .command(applyCommand)
     .command(preflightCommand)
     .command(collectorConfigCommand)
+    .command(verifyCommand)
     .command(installCommand)
     .command(uninstallCommand)
     .demandCommand(1, 'Name a command (see --help)')

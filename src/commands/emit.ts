@@ -66,8 +66,8 @@ async function emitDirect(args: EmitArgs): Promise<void> {
     );
   }
   output.result(
-    { ok: true, type: event.type.name, seq: outcome.seq },
-    `recorded ${event.type.name} (netlink seq ${outcome.seq})`,
+    { ok: true, type: event.type.name, run: emitter.run, seq: outcome.seq },
+    `recorded ${event.type.name} (ar_run ${emitter.run}, ar_seq ${outcome.seq})`,
   );
 }
 

@@ -81,7 +81,7 @@ const daemon = z.strictObject({
   heartbeat_interval: duration(0, 3_600_000)
     .default(60_000)
     .refine((ms) => ms === 0 || ms >= 1000, 'must be 0s or at least 1s')
-    .describe('reload: period of the heartbeat record (hb_run, hb_seq); "0s" disables it.'),
+    .describe('reload: period of the heartbeat record (hb_seq); "0s" disables it.'),
   refusal_report_interval: duration(1000, 3_600_000)
     .default(10_000)
     .describe('reload: at most one audit record per this interval about refused requests (with counts).'),

@@ -6,7 +6,8 @@
 import type { Server, Socket } from 'node:net';
 import { Emitter } from '../audit/emitter.js';
 import type { TypeTable } from '../audit/event-types.js';
-import { heartbeatRecord, newRunId } from '../audit/heartbeat.js';
+import { heartbeatRecord } from '../audit/heartbeat.js';
+import { newRunId } from '../audit/numbering.js';
 import type { Pace } from '../audit/pacer.js';
 import type { EmitRecord } from '../audit/record.js';
 import { loadConfig } from '../config/load.js';
@@ -55,7 +56,7 @@ export class Daemon {
   constructor(runtime: Runtime, deps: DaemonDeps) {
     this.#runtime = runtime;
     this.#deps = deps;
-    this.#emitter = new Emitter({ pace: paceOf(runtime.config) });
+    this.#emitter = new Emitter({ pace: paceOf(runtime.config), run: this.#runId });
     this.#refusals = new RefusalReporter(
       (record) => void this.#emitInternal(record),
       runtime.config.daemon.refusal_report_interval,
@@ -233,7 +234,7 @@ export class Daemon {
     if (interval === 0) return;
     const beat = async () => {
       const seq = ++this.#counters.heartbeatSeq;
-      const ok = await this.#emitInternal(heartbeatRecord(this.#runId, seq, interval));
+      const ok = await this.#emitInternal(heartbeatRecord(seq, interval));
       this.#counters.lastHeartbeatAt = new Date().toISOString();
       this.#counters.lastHeartbeatOk = ok;
     };

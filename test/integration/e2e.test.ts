@@ -189,8 +189,8 @@ describe('end to end over Kerberos', { skip }, () => {
     assert.deepEqual((await status()).problems, [], 'healthy before the outage');
     const tag = nonce();
     const heartbeats = () =>
-      [...readFileSync(lab.collector.log, 'latin1').matchAll(/hb_run="[0-9a-f]+" hb_seq="(\d+)"/g)].map((m) =>
-        Number(m[1]),
+      [...readFileSync(lab.collector.log, 'latin1').matchAll(/op=auditrelay-heartbeat hb_seq="(\d+)"/g)].map(
+        (m) => Number(m[1]),
       );
     const lastBefore = Math.max(0, ...heartbeats());
     await lab.collector.stop();

@@ -52,6 +52,8 @@ describe('parseEvent', () => {
       [{ type: 1121, fields: { res: 'failed' } }, 'EVENT_FIELD_NAME_RESERVED'],
       [{ type: 1121, fields: { auid: '0' } }, 'EVENT_FIELD_NAME_RESERVED'],
       [{ type: 1121, fields: { sender_uid: '0' } }, 'EVENT_FIELD_NAME_RESERVED'],
+      [{ type: 1121, fields: { ar_seq: '7' } }, 'EVENT_FIELD_NAME_RESERVED'],
+      [{ type: 1121, fields: { hb_seq: '7' } }, 'EVENT_FIELD_NAME_RESERVED'],
       [{ type: 1121, fields: { a: { nested: 1 } } }, 'EVENT_FIELD_VALUE_INVALID'],
       [{ type: 1121, fields: { a: '\ud800' } }, 'EVENT_FIELD_VALUE_INVALID'],
       [{ type: 1121, op: 'log in' }, 'EVENT_OP_INVALID'],

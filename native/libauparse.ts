@@ -1,0 +1,113 @@
+/**
+ * libauparse (`libauparse.so.0`, shipped with auditd) through koffi: reads audit log files the way
+ * ausearch does — records grouped into events, `node=` prefixes, auditd's ENRICHED part and a truncated
+ * last line handled by audit's own parser, not ours. Mirrors audit-userspace `auparse/auparse.c`.
+ *
+ * Only what `auditrelay verify` needs: single-record events of user-space types that carry a given
+ * field, with the values of a few named fields (raw text, quotes removed).
+ */
+import { clearErrno, HeapString, lastErrno, lazy, loadLibrary } from './load.js';
+import { SyscallError } from './syscall-error.js';
+
+export const LIBAUPARSE_ENV = 'AUDITRELAY_LIBAUPARSE';
+
+/** ausource_t (auparse.h): AUSOURCE_LOGS, AUSOURCE_FILE, AUSOURCE_FILE_ARRAY, … */
+const AUSOURCE_FILE_ARRAY = 2;
+
+type State = unknown;
+
+interface Bindings {
+  auparse_init: (source: number, files: readonly (string | null)[]) => State | null;
+  auparse_destroy: (au: State) => void;
+  auparse_next_event: (au: State) => number;
+  auparse_get_num_records: (au: State) => number;
+  auparse_get_type: (au: State) => number;
+  auparse_get_time: (au: State) => number;
+  auparse_get_milli: (au: State) => number;
+  auparse_get_node: (au: State) => string | null;
+  auparse_first_record: (au: State) => number;
+  auparse_first_field: (au: State) => number;
+  auparse_find_field: (au: State, name: string) => string | null;
+}
+
+const bindings = lazy((): Bindings => {
+  const lib = loadLibrary(['libauparse.so.0'], LIBAUPARSE_ENV);
+  return {
+    auparse_init: lib.func('void *auparse_init(int source, const char **b)'),
+    auparse_destroy: lib.func('void auparse_destroy(void *au)'),
+    auparse_next_event: lib.func('int auparse_next_event(void *au)'),
+    auparse_get_num_records: lib.func('unsigned int auparse_get_num_records(void *au)'),
+    auparse_get_type: lib.func('int auparse_get_type(void *au)'),
+    auparse_get_time: lib.func('int64_t auparse_get_time(void *au)'),
+    auparse_get_milli: lib.func('unsigned int auparse_get_milli(void *au)'),
+    // A strdup'ed copy (auparse.c): freed by the disposable type.
+    auparse_get_node: lib.func('auparse_get_node', HeapString, ['void *']),
+    auparse_first_record: lib.func('int auparse_first_record(void *au)'),
+    auparse_first_field: lib.func('int auparse_first_field(void *au)'),
+    auparse_find_field: lib.func('const char *auparse_find_field(void *au, const char *name)'),
+  };
+});
+
+/** One record as `visit` sees it; `values` follow the order of the requested names. */
+export interface LogRecord {
+  readonly node: string | null;
+  readonly type: number;
+  /** The record's own time stamp (ms since the epoch). */
+  readonly timeMs: number;
+  readonly values: readonly (string | undefined)[];
+}
+
+export interface RecordQuery {
+  /** Only records of a type that passes. */
+  readonly type: (type: number) => boolean;
+  /** Only records holding this field… */
+  readonly required: string;
+  /** …and these fields' values (undefined when absent). */
+  readonly fields: readonly string[];
+}
+
+/** `"text"` → text; anything else as written (numbers, hex). */
+function unquote(raw: string): string {
+  return raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+}
+
+/** The field's value, searched from the event's start (a failed search leaves no current record). */
+function field(b: Bindings, au: State, name: string): string | undefined {
+  b.auparse_first_record(au);
+  b.auparse_first_field(au);
+  const raw = b.auparse_find_field(au, name);
+  return raw === null ? undefined : unquote(raw);
+}
+
+/**
+ * Reads `files` in order (oldest first, as rotated logs are numbered backwards) and calls `visit` for
+ * every single-record event that matches `query`. Throws SyscallError when a file cannot be read.
+ */
+export function readAuditRecords(
+  files: readonly string[],
+  query: RecordQuery,
+  visit: (record: LogRecord) => void,
+): void {
+  const b = bindings();
+  clearErrno();
+  const au = b.auparse_init(AUSOURCE_FILE_ARRAY, [...files, null]);
+  if (au === null) throw new SyscallError('auparse_init', lastErrno(), files.join(', '));
+  try {
+    for (;;) {
+      const rc = b.auparse_next_event(au);
+      if (rc === 0) return;
+      if (rc < 0) throw new SyscallError('auparse_next_event', lastErrno(), files.join(', '));
+      // find_field searches the whole event: only single-record events are safe (ours always are).
+      if (b.auparse_get_num_records(au) !== 1 || !query.type(b.auparse_get_type(au))) continue;
+      if (field(b, au, query.required) === undefined) continue;
+      visit({
+        node: b.auparse_get_node(au),
+        type: b.auparse_get_type(au),
+        timeMs: b.auparse_get_time(au) * 1000 + b.auparse_get_milli(au),
+        values: query.fields.map((name) => field(b, au, name)),
+      });
+    }
+  } finally {
+    b.auparse_destroy(au);
+  }
+}

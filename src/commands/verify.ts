@@ -1,0 +1,48 @@
+/**
+ * `auditrelay verify [LOG…] [--json]`: on the collector (or wherever its logs are), accounts for every
+ * numbered auditrelay record: per device and daemon run, records received, missing sequence ranges,
+ * re-sent records and duplicates, heartbeat gaps and the time span. Exits 0 only when nothing is missing.
+ */
+import type { CommandModule } from 'yargs';
+import { AuditRelayError } from '../errors.js';
+import { JSON_OPTION } from './options.js';
+import { makeOutput } from './output.js';
+
+interface VerifyArgs {
+  logs: string[];
+  json: boolean;
+}
+
+export const verifyCommand: CommandModule<object, VerifyArgs> = {
+  command: 'verify [logs..]',
+  describe: 'Account for every auditrelay record in the collector audit logs (0 = nothing missing)',
+  builder: (yargs) =>
+    yargs
+      .positional('logs', {
+        type: 'string',
+        array: true,
+        default: ['/var/log/audit'],
+        describe: 'Log files, oldest first, or directories (audit.log and its rotations)',
+      })
+      .option('json', JSON_OPTION)
+      .example('$0 verify', 'the local auditd logs, rotated ones included')
+      .example('$0 verify --json /srv/audit/audit.log.2 /srv/audit/audit.log.1', 'two files, for a script'),
+  handler: async (args) => {
+    const { Ledger } = await import('../verify/ledger.js');
+    const { logFiles, readNumberedRecords } = await import('../verify/collector-logs.js');
+    const { renderReport } = await import('../verify/report.js');
+    const files = logFiles(args.logs);
+    if (files.length === 0)
+      throw new AuditRelayError('VERIFY_NO_LOGS', `No audit log files in ${args.logs.join(', ')}`);
+    const ledger = new Ledger();
+    const { malformed } = readNumberedRecords(files, ledger);
+    const runs = ledger.report();
+    const missing = runs.reduce((n, r) => n + r.missingCount, 0);
+    makeOutput(args.json).result(
+      { ok: missing === 0, files, missing, malformed, runs },
+      renderReport(runs, files, malformed),
+    );
+    if (missing > 0)
+      throw new AuditRelayError('VERIFY_RECORDS_MISSING', `${missing} auditrelay record(s) missing`);
+  },
+};
