@@ -28,6 +28,8 @@ export interface EmitterOptions {
   readonly pace?: Pace;
   /** The run id records carry as ar_run (numbering.ts); a new one when absent. */
   readonly run?: string;
+  /** Hears every record the kernel accepted, in order, before its caller does (retention). */
+  readonly onAccepted?: (record: EmitRecord, seq: number) => void;
 }
 
 const WORKER_URL = new URL('./emitter-worker.js', import.meta.url);
@@ -50,12 +52,14 @@ export class Emitter {
   readonly #sequence = new SequenceCounter();
   /** This emitter's run id (ar_run). */
   readonly run: string;
+  readonly #onAccepted: ((record: EmitRecord, seq: number) => void) | undefined;
 
   constructor(options: EmitterOptions = {}) {
     this.#maxBatch = options.maxBatch ?? 1024;
     this.#maxInFlight = options.maxInFlight ?? 2;
     this.#pace.set(options.pace ?? { rate: 0, burst: 1 });
     this.run = options.run ?? newRunId();
+    this.#onAccepted = options.onAccepted;
   }
 
   /** The ar_seq of the last record the kernel accepted (0 before the first). */
@@ -140,8 +144,10 @@ export class Emitter {
     const answered = batch.splice(0, reply.done ? batch.length : reply.outcomes.length);
     answered.forEach((pending, i) => {
       const outcome = reply.outcomes[i];
-      if (typeof outcome === 'number') pending.resolve({ ok: true, seq: outcome });
-      else pending.resolve(outcome ?? failure('EMITTER_CRASHED', 'The worker returned no outcome'));
+      if (typeof outcome === 'number') {
+        this.#onAccepted?.(pending.record, outcome);
+        pending.resolve({ ok: true, seq: outcome });
+      } else pending.resolve(outcome ?? failure('EMITTER_CRASHED', 'The worker returned no outcome'));
     });
     if (!reply.done) return;
     this.#inFlight.delete(reply.batch);

@@ -65,6 +65,13 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     if (typeof daemon === 'object' && daemon !== null && 'reachable' in daemon) {
       problems.push({ code: 'DAEMON_UNREACHABLE', message: `the daemon does not answer on ${socket}` });
     }
+    const lost = (daemon as { recovery?: { lost?: number } | null }).recovery?.lost ?? 0;
+    if (lost > 0) {
+      problems.push({
+        code: 'RECORDS_LOST',
+        message: `${lost} record(s) left retention before forwarding recovered (an outage longer than retention_window, or retention_bytes too small): verify on the collector names them`,
+      });
+    }
     const human = [
       ...flatten({ daemon }, '', []),
       ...(system === null

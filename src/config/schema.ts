@@ -85,6 +85,33 @@ const daemon = z.strictObject({
   refusal_report_interval: duration(1000, 3_600_000)
     .default(10_000)
     .describe('reload: at most one audit record per this interval about refused requests (with counts).'),
+  retention_window: duration(1000, 86_400_000)
+    .default(600_000)
+    .describe(
+      'reload: how long each record the kernel accepted is kept in memory (never on disk) to be written again ' +
+        'after a forwarding outage; what an outage longer than this loses is counted in status and reported ' +
+        'missing by verify.',
+    ),
+  retention_bytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(1024 * 1024 * 1024)
+    .default(16 * 1024 * 1024)
+    .describe(
+      'reload: most memory retention may hold (record text + 160 bytes each); past it the oldest records ' +
+        'leave early (counted). 0 keeps nothing.',
+    ),
+  resend_rate: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(1000)
+    .describe(
+      'reload: records per second written again after an outage, after a first burst of half auditd.q_depth ' +
+        "(so the re-send cannot overflow auditd's queue); set it below what forwarding carries.",
+    ),
   stop_timeout: duration(100, 120_000)
     .default(10_000)
     .describe('On SIGTERM, how long to finish in-flight events before exiting anyway.'),

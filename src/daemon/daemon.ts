@@ -17,7 +17,7 @@ import type { Notifier } from '../systemd/notifier.js';
 import type { Accounts } from './accounts.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { type Counters, newCounters, summary } from './counters.js';
-import { ForwardingMonitor } from './forwarding-monitor.js';
+import { ForwardingWatch } from './forwarding-watch.js';
 import { openListener } from './listener.js';
 import { RefusalReporter } from './refusals.js';
 import { handleRequest, type RequestContext } from './requests.js';
@@ -48,7 +48,7 @@ export class Daemon {
   #server: Server | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #statusTimer: NodeJS.Timeout | undefined;
-  readonly #forwarding: ForwardingMonitor | undefined;
+  readonly #forwarding: ForwardingWatch | undefined;
   #wasCongested = false;
   /** What request handling needs from the daemon; built once (it reads the runtime through a getter). */
   readonly #requests: RequestContext;
@@ -56,7 +56,11 @@ export class Daemon {
   constructor(runtime: Runtime, deps: DaemonDeps) {
     this.#runtime = runtime;
     this.#deps = deps;
-    this.#emitter = new Emitter({ pace: paceOf(runtime.config), run: this.#runId });
+    this.#emitter = new Emitter({
+      pace: paceOf(runtime.config),
+      run: this.#runId,
+      onAccepted: (record, seq) => this.#forwarding?.accepted(record, seq),
+    });
     this.#refusals = new RefusalReporter(
       (record) => void this.#emitInternal(record),
       runtime.config.daemon.refusal_report_interval,
@@ -70,8 +74,18 @@ export class Daemon {
       runtime: () => this.#runtime,
       status: () => this.status(),
     };
-    const port = runtime.config.forwarding?.port;
-    this.#forwarding = port === undefined ? undefined : new ForwardingMonitor(port, deps.log);
+    const { forwarding } = runtime.config;
+    this.#forwarding =
+      forwarding === undefined
+        ? undefined
+        : new ForwardingWatch(
+            { ...runtime.config, forwarding },
+            {
+              emit: (record) => this.#emitter.emit(record),
+              heartbeat: () => void this.#beat(),
+              log: deps.log,
+            },
+          );
   }
 
   get counters(): Readonly<Counters> {
@@ -111,6 +125,7 @@ export class Daemon {
       this.#runtime = next;
       this.#refusals.setInterval(next.config.daemon.refusal_report_interval);
       this.#emitter.setPace(paceOf(next.config));
+      this.#forwarding?.reload(next.config);
       if (heartbeatChanged) this.#startHeartbeat();
       for (const connection of this.#connections) connection.updateFlow();
       this.#deps.log.notice(`reloaded configuration from ${next.file}`);
@@ -175,7 +190,7 @@ export class Daemon {
         last_at: c.lastHeartbeatAt ?? null,
         last_ok: c.lastHeartbeatOk ?? null,
       },
-      forwarding: this.#forwarding?.health ?? null,
+      ...(this.#forwarding?.status() ?? { forwarding: null, retention: null, recovery: null }),
     };
   }
 
@@ -228,18 +243,21 @@ export class Daemon {
     return outcome.ok;
   }
 
+  /** Writes one heartbeat (on the interval, and as the probe and closing record of a recovery). */
+  async #beat(): Promise<void> {
+    const seq = ++this.#counters.heartbeatSeq;
+    const interval = this.#runtime.config.daemon.heartbeat_interval;
+    const ok = await this.#emitInternal(heartbeatRecord(seq, interval));
+    this.#counters.lastHeartbeatAt = new Date().toISOString();
+    this.#counters.lastHeartbeatOk = ok;
+  }
+
   #startHeartbeat(): void {
     clearInterval(this.#heartbeat);
     const interval = this.#runtime.config.daemon.heartbeat_interval;
     if (interval === 0) return;
-    const beat = async () => {
-      const seq = ++this.#counters.heartbeatSeq;
-      const ok = await this.#emitInternal(heartbeatRecord(seq, interval));
-      this.#counters.lastHeartbeatAt = new Date().toISOString();
-      this.#counters.lastHeartbeatOk = ok;
-    };
-    void beat();
-    this.#heartbeat = setInterval(() => void beat(), interval);
+    void this.#beat();
+    this.#heartbeat = setInterval(() => void this.#beat(), interval);
   }
 
   #stopTimers(): void {

@@ -8,6 +8,8 @@ export interface ProcessInfo {
   readonly pid: number;
   readonly ppid: number;
   readonly comm: string;
+  /** Start time in clock ticks after boot: with the pid, names one process (a reused pid differs). */
+  readonly start: number;
 }
 
 /** Parses /proc/<pid>/stat: "pid (comm) state ppid …" (comm may hold spaces and parentheses). */
@@ -20,7 +22,17 @@ export function parseStat(text: string): ProcessInfo | undefined {
     pid: Number(text.slice(0, open).trim()),
     comm: text.slice(open + 1, close),
     ppid: Number(rest[1]),
+    start: Number(rest[19]),
   };
+}
+
+/** One process's /proc/<pid>/stat, or undefined when it is gone. */
+export function readProcess(pid: number, proc = '/proc'): ProcessInfo | undefined {
+  try {
+    return parseStat(readFileSync(`${proc}/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 export function listProcesses(proc = '/proc'): ProcessInfo[] {

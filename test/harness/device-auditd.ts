@@ -22,11 +22,16 @@ export interface DeviceAuditd {
   syslog(): string[];
   /** audisp-remote's pid, when running. */
   audispRemote(): number | undefined;
+  /** Kernel audit state before the first device auditd started (what stop() restores). */
+  readonly kernelBefore: KernelStatus;
+  /** Stops auditd as `systemctl stop auditd` would: kernel audit state is left as auditd leaves it. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startDeviceAuditd(root: string): Promise<DeviceAuditd> {
-  const before: KernelStatus = await kernelStatus();
+/** Starts the device auditd; `kernelBefore` when it replaces one (restore what the first one found). */
+export async function startDeviceAuditd(root: string, kernelBefore?: KernelStatus): Promise<DeviceAuditd> {
+  const before: KernelStatus = kernelBefore ?? (await kernelStatus());
   const logDir = makeTempDir('auditrelay-device-syslog-');
   const syslog = syslogCapture(logDir);
   const mounts = [...syslog.mounts, `mount --bind ${root}/etc/audit /etc/audit`];
@@ -48,6 +53,11 @@ export async function startDeviceAuditd(root: string): Promise<DeviceAuditd> {
     output: () => output,
     syslog: () => syslog.lines(),
     audispRemote: () => forwardingProcesses(listProcesses(), pid).audispRemote,
+    kernelBefore: before,
+    kill: async () => {
+      await stopChild(child);
+      removeTempDir(logDir);
+    },
     stop: async () => {
       await stopChild(child);
       await restoreKernelStatus(before);

@@ -27,9 +27,12 @@ export interface Lab {
   readonly ns: NetNs;
   readonly collector: Collector;
   readonly root: AuditRoot;
+  /** The device auditd now running (restartDeviceAuditd replaces it). */
   readonly device: DeviceAuditd;
   readonly daemon: RunningDaemon;
   readonly transport: 'krb5' | 'tcp';
+  /** Stops the device auditd and starts a new one, as `systemctl restart auditd` does. */
+  restartDeviceAuditd(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -122,7 +125,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       throw new Error(`apply failed (${applied.code}): ${applied.stdout}${applied.stderr}`);
 
     say('starting the device auditd with those files (private mount namespace; the real /etc is untouched)');
-    const deviceAuditd = await startDeviceAuditd(root.root);
+    let deviceAuditd = await startDeviceAuditd(root.root);
     undo.push(() => deviceAuditd.stop());
 
     say('starting auditrelay run');
@@ -130,7 +133,22 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     undo.push(async () => {
       await daemon.stop();
     });
-    return { kdc, ns, collector, root, device: deviceAuditd, daemon, transport, stop };
+    return {
+      kdc,
+      ns,
+      collector,
+      root,
+      get device() {
+        return deviceAuditd;
+      },
+      daemon,
+      transport,
+      restartDeviceAuditd: async () => {
+        await deviceAuditd.kill();
+        deviceAuditd = await startDeviceAuditd(root.root, deviceAuditd.kernelBefore);
+      },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -1,8 +1,8 @@
 /**
  * The promise, shown against the real thing: an application event becomes a record on the customer's
  * collector, exactly; the wire carries only Kerberos-wrapped data; nothing lands on the device's disks;
- * every acknowledged event arrives exactly once; forwarding survives a collector outage (and the loss
- * that audit 3.0.9 causes is measured and reported).
+ * every acknowledged event arrives exactly once; a wrong Kerberos setup is named before events are lost.
+ * Outages are no-loss.test.ts.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -178,68 +178,6 @@ describe('end to end over Kerberos', { skip }, () => {
     }
     assert.equal(seen.size, 100_000);
     assert.equal(Number((await kernelStatus())['lost']), lostBefore, 'kernel lost nothing');
-  });
-
-  it('resumes by itself after a 10 s collector outage; status shows it; the loss is measured', async (t) => {
-    const status = async () =>
-      JSON.parse(
-        (await run('node', [CLI, 'status', '--config', lab.daemon.config, '--root', lab.root.root, '--json']))
-          .stdout,
-      );
-    assert.deepEqual((await status()).problems, [], 'healthy before the outage');
-    const tag = nonce();
-    const heartbeats = () =>
-      [...readFileSync(lab.collector.log, 'latin1').matchAll(/op=auditrelay-heartbeat hb_seq="(\d+)"/g)].map(
-        (m) => Number(m[1]),
-      );
-    const lastBefore = Math.max(0, ...heartbeats());
-    await lab.collector.stop();
-    const outageStart = Date.now();
-    let sent = 0;
-    let sawProblem: string[] = [];
-    const client = await connect(lab.daemon.socket);
-    while (Date.now() - outageStart < 10_000) {
-      await client.send({ type: 'TRUSTED_APP', fields: { tag, phase: 'outage', i: sent++ } });
-      if (sawProblem.length === 0 && Date.now() - outageStart > 3000) {
-        sawProblem = (await status()).problems.map((p: { code: string }) => p.code);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await lab.collector.start();
-    const after = nonce();
-    const resumed = await waitFor(
-      async () => {
-        await client.send({ type: 'TRUSTED_APP', fields: { nonce: after } });
-        return readFileSync(lab.collector.log, 'latin1').includes(`nonce="${after}"`)
-          ? Date.now()
-          : undefined;
-      },
-      30_000,
-      'forwarding to resume without a manual restart',
-    );
-    await client.close();
-    assert.ok(
-      sawProblem.some((code) => code === 'AUDISP_REMOTE_NOT_RUNNING' || code === 'COLLECTOR_NOT_CONNECTED'),
-      `status named the outage: ${sawProblem.join(', ')}`,
-    );
-    const arrived = count(readFileSync(lab.collector.log, 'latin1'), `tag="${tag}" phase="outage"`);
-    // Heartbeats resume at the collector too; the seqs sent during the outage are the gap it can see.
-    const seqs = await waitFor(
-      () => {
-        const s = heartbeats().filter((n) => n >= lastBefore);
-        return Math.max(0, ...s) > lastBefore + 10 ? s : undefined;
-      },
-      20_000,
-      'heartbeats after the outage',
-    );
-    const missing = Math.max(...seqs) - lastBefore + 1 - new Set(seqs).size;
-    t.diagnostic(
-      `collector outage 10 s: ${sent - arrived} of ${sent} events sent during the outage were lost (audit 3.0.9 KRB5 crash drops its queue); heartbeats missing at the collector: ${missing}; forwarding resumed ${((resumed - outageStart) / 1000).toFixed(1)} s after the outage began`,
-    );
-    assert.ok(
-      sent - arrived > 0 ? missing > 0 : true,
-      'when events were lost, the heartbeat sequence shows the gap',
-    );
   });
 
   it('names a wrong Kerberos setup before events are lost: KDC down, wrong keytab, unknown service', async () => {

@@ -16,14 +16,15 @@ describe('installed audit and processes', () => {
   });
 
   it('parses /proc stat lines whose comm holds spaces and parentheses', () => {
-    assert.deepEqual(parseStat('42 (a (b) c) S 7 42 42 0'), { pid: 42, comm: 'a (b) c', ppid: 7 });
+    const line = '42 (a (b) c) S 7 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10';
+    assert.deepEqual(parseStat(line), { pid: 42, comm: 'a (b) c', ppid: 7, start: 987654 });
   });
 
   it('picks the auditd that runs audisp-remote', () => {
     const processes = [
-      { pid: 10, ppid: 1, comm: 'auditd' },
-      { pid: 20, ppid: 1, comm: 'auditd' },
-      { pid: 21, ppid: 20, comm: 'audisp-remote' },
+      { pid: 10, ppid: 1, comm: 'auditd', start: 1 },
+      { pid: 20, ppid: 1, comm: 'auditd', start: 2 },
+      { pid: 21, ppid: 20, comm: 'audisp-remote', start: 3 },
     ];
     assert.deepEqual(forwardingProcesses(processes), { auditd: 20, audispRemote: 21 });
     assert.deepEqual(forwardingProcesses(processes, 10), { auditd: 10, audispRemote: undefined });

@@ -1,0 +1,95 @@
+/**
+ * What the no-loss tests share: senders that remember every acknowledged event, the wait until each of
+ * them is at the collector (at least once), `auditrelay verify` over the collector's log directory, and
+ * the daemon's recovery status.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { connect } from '../../src/client.js';
+import type { RecoveryStatus } from '../../src/daemon/recovery.js';
+import type { RunReport } from '../../src/verify/ledger.js';
+import { CLI, run, waitFor } from './exec.js';
+import { type Lab, labSyslog } from './lab.js';
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Event ids of `tag` in the collector's log (a re-sent record counts like the original). */
+export function arrivedIds(lab: Lab, tag: string): Set<number> {
+  const text = readFileSync(lab.collector.log, 'latin1');
+  const ids = new Set<number>();
+  for (const m of text.matchAll(new RegExp(`tag="${tag}" i="(\\d+)"`, 'g'))) ids.add(Number(m[1]));
+  return ids;
+}
+
+/** Waits until every acknowledged id is at the collector; the error says which are not, and syslog. */
+export async function awaitEvery(lab: Lab, tag: string, acked: readonly number[], timeoutMs: number) {
+  try {
+    await waitFor(
+      () => {
+        const seen = arrivedIds(lab, tag);
+        return acked.every((i) => seen.has(i)) ? true : undefined;
+      },
+      timeoutMs,
+      `${acked.length} acknowledged events at the collector`,
+    );
+  } catch (error) {
+    const seen = arrivedIds(lab, tag);
+    const absent = acked.filter((i) => !seen.has(i));
+    throw new Error(
+      `${String(error)}: ${absent.length} missing (first: ${absent.slice(0, 10).join(', ')}).\n${labSyslog(lab)}`,
+    );
+  }
+}
+
+/** A sender on its own connection; every event it got `ok` for is in `acked`. */
+export async function sender(lab: Lab, tag: string, firstId = 0) {
+  const client = await connect(lab.daemon.socket);
+  const acked: number[] = [];
+  let next = firstId;
+  return {
+    acked,
+    send: async () => {
+      const i = next++;
+      await client.send({ type: 'TRUSTED_APP', fields: { tag, i } });
+      acked.push(i);
+    },
+    close: () => client.close(),
+  };
+}
+
+export interface DaemonRecovery {
+  readonly run: string;
+  readonly recovery: RecoveryStatus;
+  readonly forwarding: { downSince: string | null };
+}
+
+export async function daemonRecovery(lab: Lab): Promise<DaemonRecovery> {
+  const client = await connect(lab.daemon.socket);
+  try {
+    return (await client.status()) as DaemonRecovery;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Waits until the daemon holds nothing at risk and re-sends nothing (forwarding up). */
+export async function awaitSettled(lab: Lab, timeoutMs = 60_000): Promise<DaemonRecovery> {
+  return waitFor(
+    async () => {
+      const s = await daemonRecovery(lab);
+      const r = s.recovery;
+      return s.forwarding.downSince === null && r.at_risk === 0 && r.resending === 0 ? s : undefined;
+    },
+    timeoutMs,
+    'forwarding up and nothing left to re-send',
+  );
+}
+
+/** `auditrelay verify --json` over the collector's log directory: this daemon run's report. */
+export async function verifyRun(lab: Lab, runId: string): Promise<{ code: number; report: RunReport }> {
+  const result = await run(process.execPath, [CLI, 'verify', '--json', dirname(lab.collector.log)]);
+  const json = JSON.parse(result.stdout) as { runs: RunReport[] };
+  const report = json.runs.find((r) => r.run === runId);
+  if (report === undefined) throw new Error(`verify found no run ${runId}: ${result.stdout}${result.stderr}`);
+  return { code: result.code, report };
+}
