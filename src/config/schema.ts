@@ -99,7 +99,7 @@ const daemon = z.strictObject({
     .max(1024 * 1024 * 1024)
     .default(16 * 1024 * 1024)
     .describe(
-      'reload: most memory retention may hold (record text + 160 bytes each); past it the oldest records ' +
+      'reload: most memory retention may hold (record text + 192 bytes each); past it the oldest records ' +
         'leave early (counted). 0 keeps nothing.',
     ),
   resend_rate: z

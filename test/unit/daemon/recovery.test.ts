@@ -137,7 +137,7 @@ describe('recovery', () => {
   });
 
   it('counts what the byte bound pushes out outside an outage as early, not lost', () => {
-    const t = setup({ capacity: 10, maxBytes: 3 * 170 });
+    const t = setup({ capacity: 10, maxBytes: 3 * 200 });
     t.write(10);
     const s = t.recovery.status;
     assert.ok(s.evicted_early >= 7, `${s.evicted_early}`);
