@@ -113,9 +113,13 @@ export interface UserMessage {
 // The audit_log_* functions set errno = 0 themselves before sending (lib/audit_logging.c), so unlike
 // audit_open they need no clearErrno() first: this is the hot path, one native call per record.
 
-/** audit_log_user_message(); returns the netlink sequence number, throws SyscallError on rc <= 0. */
-export function logUserMessage(fd: number, m: UserMessage): number {
-  const rc = bindings().audit_log_user_message(fd, m.type, m.message, null, m.addr, '', m.success ? 1 : 0);
+/**
+ * audit_log_user_message() with `suffix` appended to the message (already encoded: the emitter's
+ * numbering); returns the netlink sequence number, throws SyscallError on rc <= 0.
+ */
+export function logUserMessage(fd: number, m: UserMessage, suffix = ''): number {
+  const message = suffix === '' ? m.message : m.message + suffix;
+  const rc = bindings().audit_log_user_message(fd, m.type, message, null, m.addr, '', m.success ? 1 : 0);
   return check('audit_log_user_message', rc);
 }
 
@@ -146,14 +150,14 @@ export interface AcctMessage {
   readonly success: boolean;
 }
 
-/** audit_log_acct_message() with the account logged by name; throws SyscallError on rc <= 0. */
-export function logAcctMessage(fd: number, m: AcctMessage): number {
+/** audit_log_acct_message() with the account logged by name, `suffix` after `op`; throws on rc <= 0. */
+export function logAcctMessage(fd: number, m: AcctMessage, suffix = ''): number {
   const b = bindings();
   const rc = b.audit_log_acct_message(
     fd,
     m.type,
     null,
-    m.op,
+    suffix === '' ? m.op : m.op + suffix,
     m.acct,
     ACCT_BY_NAME,
     null,

@@ -77,8 +77,8 @@ function send(record: EmitRecord): number {
   const handle = ensureOpen();
   const seq = record.resend?.seq ?? sequence.last + 1;
   const numbering = numberingFields(setup.run, seq, record.resend);
-  if (record.kind === 'acct') logAcctMessage(handle, { ...record, op: record.op + numbering });
-  else logUserMessage(handle, { ...record, message: record.message + numbering });
+  if (record.kind === 'acct') logAcctMessage(handle, record, numbering);
+  else logUserMessage(handle, record, numbering);
   // Taken only once the kernel accepted it: a refused record leaves no gap in the sequence.
   if (record.resend === undefined) sequence.take();
   return seq;
@@ -112,6 +112,7 @@ let paceGeneration = -1;
 
 /** Blocks until the pace lets one more record go; calls `beforeWait` once before the first wait. */
 function takeToken(beforeWait: () => void): void {
+  if (paceGeneration === control.generation && pacer.unpaced) return; // the hot path: one atomic load
   let waited = false;
   for (;;) {
     const generation = control.generation;
@@ -133,10 +134,11 @@ parentPort?.on('message', (request: BatchRequest) => {
     parentPort?.postMessage(message);
     outcomes = [];
   };
+  const answerSoFar = () => {
+    if (outcomes.length > 0) reply(false);
+  };
   for (const record of request.records) {
-    takeToken(() => {
-      if (outcomes.length > 0) reply(false);
-    });
+    takeToken(answerSoFar);
     outcomes.push(emitOne(record));
   }
   reply(true);

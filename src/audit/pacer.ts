@@ -31,6 +31,11 @@ export class Pacer {
     return { rate: this.#rate, burst: this.#burst };
   }
 
+  /** No rate: every grant is whole. */
+  get unpaced(): boolean {
+    return this.#rate === 0;
+  }
+
   /** Changes rate and burst (a reload): earned tokens are kept up to the new burst; from unpaced it starts full. */
   set(pace: Pace): void {
     this.#refill();

@@ -40,6 +40,8 @@ export interface ForwardingObserver {
 }
 
 export const CHECK_PERIOD_MS = 100;
+/** While no audisp-remote runs, /proc is scanned for one at most this often (a scan reads every process). */
+export const SCAN_PERIOD_MS = 1000;
 
 interface Path {
   readonly auditd: ProcessInfo | undefined;
@@ -66,6 +68,7 @@ export class ForwardingMonitor {
   /** undefined before the first check: the first one reports the state it finds. */
   #up: boolean | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #scannedAt = Number.NEGATIVE_INFINITY;
 
   constructor(collectorPort: number, log: Logger, observer: ForwardingObserver) {
     this.#port = collectorPort;
@@ -123,7 +126,10 @@ export class ForwardingMonitor {
     this.#up = up;
   }
 
-  /** The same processes when they still run (three reads), else a fresh scan of /proc. */
+  /**
+   * The same processes when they still run (two reads), else a fresh scan of /proc — at once when a known
+   * process is gone (a replacement must be found), at most every SCAN_PERIOD_MS while none is known.
+   */
   #locate(known: Path): Path {
     const auditd = known.auditd === undefined ? undefined : readProcess(known.auditd.pid);
     const remote = known.remote === undefined ? undefined : readProcess(known.remote.pid);
@@ -135,6 +141,9 @@ export class ForwardingMonitor {
       remote.ppid === auditd.pid
     )
       return { auditd, remote };
+    const now = performance.now();
+    if (known.remote === undefined && now - this.#scannedAt < SCAN_PERIOD_MS) return known;
+    this.#scannedAt = now;
     const all = listProcesses();
     const found = forwardingProcesses(all);
     return {

@@ -11,6 +11,7 @@ import { benchCli } from './cli-bench.js';
 import { benchDaemon } from './daemon-bench.js';
 import { benchEndToEnd } from './e2e-bench.js';
 import { benchEmitter } from './emitter-bench.js';
+import { benchRecovery } from './recovery-bench.js';
 import { type BenchRow, printRows } from './stats.js';
 
 const N = Number(process.env['BENCH_N'] ?? 20_000);
@@ -48,6 +49,7 @@ async function main(): Promise<number> {
     N,
     Math.min(ROUNDS, 3),
   );
+  sections['No loss: retention, numbering, recovery (lab, KRB5)'] = await benchRecovery();
   for (const [title, rows] of Object.entries(sections)) printRows(title, rows);
   mkdirSync(`${REPO_ROOT}.bench`, { recursive: true });
   writeFileSync(

@@ -2,17 +2,20 @@
  * `npm run demo`: the main job on an embedded default, in a throwaway lab that leaves the machine as it
  * found it. A KDC, a collector auditd in its own network namespace, the device auditd configured by
  * `auditrelay apply`, and `auditrelay run`; then a handful of realistic events (one hostile), shown as the
- * collector decoded them, with the capture verdict (encrypted?) and the local-storage verdict.
+ * collector decoded them, with the capture verdict (encrypted?) and the local-storage verdict; then a
+ * collector outage with events during it, the collector's return, and `auditrelay verify` at the collector.
  * `--keep` leaves the lab running and prints how to send your own events; Ctrl-C then tears it down.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { connect, type EventInput } from '../../src/client.js';
 import { fieldBytes, findByNonce } from '../harness/ausearch.js';
 import { captureSecret } from '../harness/capture.js';
 import { CLI, run } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 import { type Lab, startLab } from '../harness/lab.js';
+import { awaitEvery, awaitSettled, daemonRecovery, sender, sleep } from '../harness/outage.js';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const step = (text: string) => out(`\n▶ ${text}`);
@@ -93,6 +96,35 @@ async function showStorage(lab: Lab): Promise<void> {
   );
 }
 
+async function showOutage(lab: Lab): Promise<void> {
+  step('a collector outage: the collector auditd stops for 5 s while an application keeps sending');
+  await awaitSettled(lab);
+  const tag = `demo-${randomUUID().slice(0, 8)}`;
+  const s = await sender(lab, tag);
+  await lab.collector.stop();
+  const start = Date.now();
+  while (Date.now() - start < 5000) {
+    await s.send();
+    await sleep(100);
+  }
+  const during = s.acked.length;
+  out(
+    `  ${during} events acknowledged during the outage (audit 3.0.9's audisp-remote lost them with its queue)`,
+  );
+  await lab.collector.start();
+  const back = Date.now();
+  await awaitEvery(lab, tag, s.acked, 60_000);
+  await s.close();
+  const { recovery } = await daemonRecovery(lab);
+  out(
+    `  collector back; ${recovery.resent} records re-sent by the daemon (marked ar_rt); all ${during} events there ${((Date.now() - back) / 1000).toFixed(1)} s later`,
+  );
+  step('auditrelay verify, run on the collector against its log directory');
+  const verify = await run(process.execPath, [CLI, 'verify', dirname(lab.collector.log)]);
+  for (const line of verify.stdout.trimEnd().split('\n')) out(`  ${line}`);
+  out(`  exit ${verify.code}${verify.code === 0 ? ': nothing missing' : ''}`);
+}
+
 async function main(keep: boolean): Promise<number> {
   const reason = await whyNoKernelAudit();
   if (reason !== undefined) {
@@ -107,6 +139,7 @@ async function main(keep: boolean): Promise<number> {
     await showEvents(lab);
     await showCapture(lab);
     await showStorage(lab);
+    await showOutage(lab);
     if (keep) {
       step('the lab keeps running (Ctrl-C tears it down). Try:');
       out(
@@ -114,6 +147,7 @@ async function main(keep: boolean): Promise<number> {
       );
       out(`  ausearch -if ${lab.collector.log} -i -m USER_LOGIN | tail -3`);
       out(`  node ${CLI} status --config ${lab.daemon.config} --root ${lab.root.root}`);
+      out(`  node ${CLI} verify ${dirname(lab.collector.log)}`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -61,6 +61,8 @@ export interface DaemonRecovery {
   readonly run: string;
   readonly recovery: RecoveryStatus;
   readonly forwarding: { downSince: string | null };
+  readonly retention: { records: number; bytes: number; window_s: number; max_bytes: number };
+  readonly memory: { rss: number };
 }
 
 export async function daemonRecovery(lab: Lab): Promise<DaemonRecovery> {

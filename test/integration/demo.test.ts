@@ -28,6 +28,9 @@ describe('the demo', { skip }, () => {
       );
       assert.match(out, /encrypted: yes/);
       assert.match(out, /write_logs = no/);
+      assert.match(out, /records re-sent by the daemon/);
+      assert.match(out, /^ {2}nothing missing$/m, 'verify at the collector after the outage');
+      assert.match(out, /^ {2}exit 0: nothing missing$/m);
       const emit = /^ {2}(node \S+ emit --socket \S+ .*)$/m.exec(out)?.[1];
       assert.ok(emit !== undefined, out);
       const [, cli, ...args] = emit.split(' ');
