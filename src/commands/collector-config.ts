@@ -57,6 +57,7 @@ export const collectorConfigCommand: CommandModule<object, CollectorArgs> = {
       `The collector accepts this device only if its krb5_principal equals "${f.client_name}" (the first component of ${client}) and the realms match.`,
       'tcp_max_per_addr = 2 lets a reconnect in while the stale connection lingers (1 rejects it).',
       'The device principal uses the raw host name (gethostname()), not the FQDN.',
+      'Account for every record of this device on the collector: auditrelay verify /var/log/audit (exit 0 = nothing missing; alert on anything else).',
     ];
     makeOutput(args.json).result(
       { collector_auditd_conf: Object.fromEntries(collectorKeys), kadmin, notes },

@@ -10,8 +10,14 @@ import type { RecoveryStatus } from '../../src/daemon/recovery.js';
 import type { RunReport } from '../../src/verify/ledger.js';
 import { CLI, run, waitFor } from './exec.js';
 import { type Lab, labSyslog } from './lab.js';
+import { RawClient } from './raw-client.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The daemon's last log lines, for a failure message. */
+export function daemonTail(lab: Lab, lines = 20): string {
+  return lab.daemon.log().split('\n').slice(-lines).join('\n');
+}
 
 /** Event ids of `tag` in the collector's log (a re-sent record counts like the original). */
 export function arrivedIds(lab: Lab, tag: string): Set<number> {
@@ -50,7 +56,18 @@ export async function sender(lab: Lab, tag: string, firstId = 0) {
     acked,
     send: async () => {
       const i = next++;
-      await client.send({ type: 'TRUSTED_APP', fields: { tag, i } });
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`event ${i} unanswered after 30 s:\n${daemonTail(lab)}`)),
+          30_000,
+        );
+      });
+      try {
+        await Promise.race([client.send({ type: 'TRUSTED_APP', fields: { tag, i } }), late]);
+      } finally {
+        clearTimeout(timer);
+      }
       acked.push(i);
     },
     close: () => client.close(),
@@ -65,12 +82,19 @@ export interface DaemonRecovery {
   readonly memory: { rss: number };
 }
 
+/** The daemon's status; an error (with the daemon's last log lines) when it does not answer in 10 s. */
 export async function daemonRecovery(lab: Lab): Promise<DaemonRecovery> {
-  const client = await connect(lab.daemon.socket);
+  const client = await RawClient.connect(lab.daemon.socket);
   try {
-    return (await client.status()) as DaemonRecovery;
+    client.write('{"id":1,"request":"status"}\n');
+    const reply = await client.reply(10_000);
+    return reply?.['status'] as DaemonRecovery;
+  } catch (error) {
+    throw new Error(
+      `${String(error)}: the daemon did not answer a status request; its log:\n${daemonTail(lab)}`,
+    );
   } finally {
-    await client.close();
+    client.socket.destroy();
   }
 }
 
