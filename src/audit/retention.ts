@@ -109,6 +109,16 @@ export class Retention {
     return oldest !== undefined && entry.seq >= oldest.seq;
   }
 
+  /** How many entries pass `keep`. */
+  countWhere(keep: (entry: Retained) => boolean): number {
+    let n = 0;
+    for (let i = this.#head; i < this.#entries.length; i++) {
+      const entry = this.#entries[i];
+      if (entry !== undefined && keep(entry)) n++;
+    }
+    return n;
+  }
+
   /** The entries, oldest first, that pass `keep` (a snapshot: the store may change while it is used). */
   select(keep: (entry: Retained) => boolean): Retained[] {
     const out: Retained[] = [];

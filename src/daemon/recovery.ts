@@ -49,7 +49,7 @@ export interface RecoveryStatus {
   last_interruption_at: string | null;
   last_interruption: string | null;
   last_recovery_at: string | null;
-  /** Records written after the last healthy check, waiting to be re-sent. */
+  /** Retained records the broken forwarding may have lost: written again when it recovers. */
   at_risk: number;
   resending: number;
   resent: number;
@@ -105,7 +105,7 @@ export class Recovery implements ForwardingObserver {
 
   get status(): RecoveryStatus {
     const risk = this.#riskFrom;
-    const atRisk = risk === undefined ? 0 : this.retention.select((e) => e.wrote > risk).length;
+    const atRisk = risk === undefined ? 0 : this.retention.countWhere((e) => e.wrote > risk);
     const job = this.#job;
     return {
       ...this.#status,

@@ -27,8 +27,14 @@ export function prepareRuntime(file: string, config: Config, accounts: Accounts,
   return { file, config, policy, socketGid };
 }
 
-/** Keys a SIGHUP cannot change (they shape the socket or the process): named in a warning when changed. */
+/**
+ * Keys a SIGHUP cannot change (they shape the socket, the process or the forwarding monitor): named in a
+ * warning when changed.
+ */
 export function restartOnlyChanges(before: Config, after: Config): string[] {
   const keys = ['socket', 'socket_mode', 'socket_group', 'stop_timeout'] as const;
-  return keys.filter((k) => before.daemon[k] !== after.daemon[k]).map((k) => `daemon.${k}`);
+  const changed = keys.filter((k) => before.daemon[k] !== after.daemon[k]).map((k) => `daemon.${k}`);
+  if ((before.forwarding === undefined) !== (after.forwarding === undefined)) changed.push('[forwarding]');
+  else if (before.forwarding?.port !== after.forwarding?.port) changed.push('forwarding.port');
+  return changed;
 }
