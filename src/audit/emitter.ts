@@ -62,11 +62,6 @@ export class Emitter {
     this.#onAccepted = options.onAccepted;
   }
 
-  /** The ar_seq of the last record the kernel accepted (0 before the first). */
-  get lastSeq(): number {
-    return this.#sequence.last;
-  }
-
   get pace(): Pace {
     return this.#pace.pace;
   }

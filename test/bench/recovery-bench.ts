@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ENTRY_OVERHEAD } from '../../src/audit/retention.js';
 import { connect } from '../../src/client.js';
+import { REPO_ROOT, run } from '../harness/exec.js';
 import { startLab } from '../harness/lab.js';
 import { awaitEvery, awaitSettled, daemonRecovery, sender, sleep } from '../harness/outage.js';
 import type { BenchRow } from './stats.js';
@@ -32,9 +33,23 @@ async function drive(socket: string, rate: number, seconds: number): Promise<voi
   await Promise.all(clients.map((client) => client.close()));
 }
 
+/** One retained record on the V8 heap, measured in a child with --expose-gc (retention-heap.ts). */
+async function heapPerRecord(): Promise<BenchRow> {
+  const script = `${REPO_ROOT}dist/test/bench/retention-heap.js`;
+  const result = await run(process.execPath, ['--expose-gc', script]);
+  if (result.code !== 0) throw new Error(`retention-heap failed: ${result.stderr}`);
+  const m = JSON.parse(result.stdout) as { text: number; heap: number; overhead: number; accounted: number };
+  return {
+    name: 'one retained record on the V8 heap',
+    value: m.heap,
+    unit: 'B',
+    note: `${m.text.toFixed(0)} B of text + ${m.overhead.toFixed(0)} B of objects; retention counts ${m.accounted.toFixed(0)} B (ENTRY_OVERHEAD ${ENTRY_OVERHEAD})`,
+  };
+}
+
 export async function benchRecovery(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [await heapPerRecord()];
   const lab = await startLab({ heartbeat: '60s' });
-  const rows: BenchRow[] = [];
   try {
     await awaitSettled(lab);
     for (const rate of [1000, 5000]) {
