@@ -31,6 +31,18 @@ interface ReplyLine {
   error?: { code?: unknown; message?: unknown };
 }
 
+/** A reply line as an object, or undefined when it is not JSON or not an object. */
+function parseReply(line: string): ReplyLine | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as ReplyLine)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class AuditRelayClient {
   readonly #socket: Socket;
   /** Requests made in the same tick leave in one write. */
@@ -79,12 +91,20 @@ export class AuditRelayClient {
     });
   }
 
+  /** Never throws: this runs in a socket event handler inside the host application. */
   #onData(chunk: string): void {
     this.#buffer += chunk;
     for (let nl = this.#buffer.indexOf('\n'); nl >= 0; nl = this.#buffer.indexOf('\n')) {
       const line = this.#buffer.slice(0, nl);
       this.#buffer = this.#buffer.slice(nl + 1);
-      this.#onReply(JSON.parse(line) as ReplyLine);
+      const reply = parseReply(line);
+      if (reply === undefined) {
+        const shown = JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line);
+        this.#fail(new ClientError('DAEMON_PROTOCOL', `The daemon sent a line that is no reply: ${shown}`));
+        this.#socket.destroy();
+        return;
+      }
+      this.#onReply(reply);
     }
   }
 
