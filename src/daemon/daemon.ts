@@ -19,6 +19,7 @@ import { Connection, type ConnectionHost } from './connection.js';
 import { type Counters, newCounters, summary } from './counters.js';
 import { ForwardingWatch } from './forwarding-watch.js';
 import { openListener } from './listener.js';
+import { memoryMiB } from './memory.js';
 import { RefusalReporter } from './refusals.js';
 import { handleRequest, type RequestContext } from './requests.js';
 import { prepareRuntime, type Runtime, restartOnlyChanges } from './runtime.js';
@@ -287,16 +288,4 @@ export class Daemon {
 
 function paceOf(config: Config): Pace {
   return { rate: config.daemon.max_rate, burst: config.daemon.max_burst };
-}
-
-/** The daemon's memory in MiB (one decimal): RSS and the main thread's V8 heap. */
-function memoryMiB(): { rss: number; heap_used: number; heap_total: number; external: number } {
-  const m = process.memoryUsage();
-  const mib = (bytes: number) => Math.round(bytes / 104_857.6) / 10;
-  return {
-    rss: mib(m.rss),
-    heap_used: mib(m.heapUsed),
-    heap_total: mib(m.heapTotal),
-    external: mib(m.external),
-  };
 }
