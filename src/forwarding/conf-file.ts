@@ -2,7 +2,8 @@
  * A model of audit's own `key = value` config files (auditd.conf, audisp-remote.conf, plugins.d/*.conf),
  * after audit-userspace's nv_split(): tokens separated by single spaces, `#` starts a comment line, lines
  * are read into 128-byte buffers. Parsing keeps every line (comments, blanks, order) so that rewriting one
- * key changes exactly that line.
+ * key changes exactly that line. Keys match as audit's parsers match them, with strcasecmp(), and a later
+ * line overrides an earlier one: `Write_Logs = yes` after `write_logs = no` means yes.
  */
 import { AuditRelayError } from '../errors.js';
 import { MAX_LINE_BYTES } from './audit-3.0.9.js';
@@ -16,6 +17,9 @@ type Line =
       readonly text: string | undefined;
     }
   | { readonly kind: 'other'; readonly text: string };
+
+/** audit compares keywords with strcasecmp(). */
+const sameKey = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 export class ConfFile {
   readonly #lines: Line[];
@@ -31,9 +35,9 @@ export class ConfFile {
     return new ConfFile(lines);
   }
 
-  /** The value of the first `key = …` line (audit's parsers let a later line override; we keep one). */
+  /** The value audit would use: that of the last line for `key`, in any letter case. */
   get(key: string): string | undefined {
-    const values = this.#lines.filter((l) => l.kind === 'setting' && l.key === key);
+    const values = this.#lines.filter((l) => l.kind === 'setting' && sameKey(l.key, key));
     const last = values.at(-1);
     return last?.kind === 'setting' ? last.value : undefined;
   }
@@ -42,19 +46,22 @@ export class ConfFile {
     return this.#lines.flatMap((l) => (l.kind === 'setting' ? [l.key] : []));
   }
 
-  /** Sets `key`: rewrites its line in place (dropping duplicates), or appends it at the end. */
+  /**
+   * Sets `key`: rewrites its first line in place with our spelling (dropping every later line for it, in
+   * any letter case, so none can override it), or appends it at the end.
+   */
   set(key: string, value: string): void {
-    const index = this.#lines.findIndex((l) => l.kind === 'setting' && l.key === key);
+    const index = this.#lines.findIndex((l) => l.kind === 'setting' && sameKey(l.key, key));
     if (index < 0) {
       this.#lines.push({ kind: 'setting', key, value, text: undefined });
       return;
     }
     const current = this.#lines[index];
-    if (current?.kind !== 'setting' || current.value !== value)
+    if (current?.kind !== 'setting' || current.value !== value || current.key !== key)
       this.#lines[index] = { kind: 'setting', key, value, text: undefined };
     for (let i = this.#lines.length - 1; i > index; i--) {
       const line = this.#lines[i];
-      if (line?.kind === 'setting' && line.key === key) this.#lines.splice(i, 1);
+      if (line?.kind === 'setting' && sameKey(line.key, key)) this.#lines.splice(i, 1);
     }
   }
 

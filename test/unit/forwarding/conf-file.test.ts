@@ -31,6 +31,14 @@ describe('audit config files', () => {
     assert.equal(file.render(), '##krb5_principal =\nodd line\nkey=nospaces\nx = z\n');
   });
 
+  it('matches keys in any letter case, as audit does (strcasecmp), so no variant can override ours', () => {
+    const file = ConfFile.parse('write_logs = no\nWrite_Logs = yes\nQ_DEPTH = 10\n');
+    assert.equal(file.get('write_logs'), 'yes', 'the later line wins, whatever its case');
+    file.set('write_logs', 'no');
+    file.set('q_depth', '99999');
+    assert.equal(file.render(), 'write_logs = no\nq_depth = 99999\n');
+  });
+
   it('refuses a line longer than audit reads (127 bytes)', () => {
     const file = ConfFile.parse('');
     file.set('krb5_key_file', `/${'k'.repeat(120)}`);

@@ -26,6 +26,11 @@ describe('local storage leaks', () => {
       mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
       symlinkSync('/dev/null', join(root, 'etc/systemd/system/systemd-journald-audit.socket'));
       assert.deepEqual(codes('write_logs = no\n', 'mode = immediate\n'), []);
+      assert.deepEqual(
+        codes('write_logs = no\nWrite_Logs = yes\n', 'MODE = forward\n'),
+        ['LEAK_WRITE_LOGS', 'LEAK_QUEUE_FILE'],
+        'a later line in another letter case overrides, as in auditd',
+      );
     } finally {
       removeTempDir(root);
     }
