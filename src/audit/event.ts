@@ -34,8 +34,13 @@ export interface AuditEvent {
 
 /** Field names apps may use: lowercase letter first, then lowercase letters, digits, `_`; at most 32. */
 export const FIELD_NAME = /^[a-z][a-z0-9_]{0,31}$/;
-/** `op` is written unencoded by libaudit: a conservative word such as `login` or `PAM:authentication`. */
-export const OP_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+/**
+ * `op` is written unencoded by libaudit: a conservative word such as `login` or `PAM:authentication`,
+ * not ending in `:` (ausearch drops the trailing colon when it reads the record back).
+ */
+export const OP_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9_.:-]{0,62}[A-Za-z0-9_.-])?$/;
+/** The op names of the daemon's own records (heartbeats, refusal summaries): no client may use them. */
+export const RESERVED_OP_PREFIX = 'auditrelay-';
 /** libaudit cuts `acct` at UT_NAMESIZE bytes without telling: refuse instead. */
 export const ACCT_MAX_BYTES = 32;
 
@@ -123,6 +128,13 @@ function checkFieldName(name: string): void {
 }
 
 function valueBytes(name: string, value: unknown): Uint8Array {
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    // JSON.parse has already rounded it: what we would record is not what the application sent.
+    fail(
+      'EVENT_FIELD_VALUE_INVALID',
+      `Field ${JSON.stringify(name)} is an integer beyond 2^53 (${value}): send it as a string`,
+    );
+  }
   if (typeof value === 'number' && Number.isFinite(value)) return Buffer.from(String(value));
   if (typeof value === 'boolean') return Buffer.from(String(value));
   if (typeof value !== 'string') {
@@ -153,6 +165,12 @@ function parseResult(raw: unknown): boolean {
 function parseOp(raw: string | undefined): string | undefined {
   if (raw !== undefined && !OP_PATTERN.test(raw)) {
     fail('EVENT_OP_INVALID', `"op" ${JSON.stringify(raw)} must match ${OP_PATTERN.source}`);
+  }
+  if (raw?.toLowerCase().startsWith(RESERVED_OP_PREFIX)) {
+    fail(
+      'EVENT_OP_RESERVED',
+      `"op" ${JSON.stringify(raw)}: ops starting "${RESERVED_OP_PREFIX}" are the daemon's own`,
+    );
   }
   return raw;
 }

@@ -12,11 +12,13 @@ import {
 } from '../forwarding/audit-3.0.9.js';
 import { duration } from './duration.js';
 
+/** Joined to `--root` by apply, status and preflight: a `..` segment could leave the root, so none. */
 const absolutePath = z
   .string()
   .min(1)
   .max(96)
-  .regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path of letters, digits and ._/-');
+  .regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path of letters, digits and ._/-')
+  .refine((p) => !p.split('/').includes('..'), 'must not contain ".." (it is joined to --root)');
 const host = z
   .string()
   .min(1)
