@@ -95,12 +95,30 @@ function keytabChecks(path: string, client: string | undefined): { checks: Check
   return { checks, keytab };
 }
 
+interface ProbeResult {
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+/** The probe's one JSON line; a failed result naming what came instead when it is not that. */
+export function probeResult(stdout: string): ProbeResult {
+  try {
+    const value: unknown = JSON.parse(stdout);
+    if (typeof value === 'object' && value !== null && typeof (value as ProbeResult).ok === 'boolean')
+      return value as ProbeResult;
+  } catch {
+    // reported below
+  }
+  return { ok: false, error: `the ticket probe printed no result: ${JSON.stringify(stdout.slice(0, 200))}` };
+}
+
+/** Runs the ticket probe in a child; never throws (this runs in an execFile callback). */
 function probe(env: NodeJS.ProcessEnv, service: string, client: string, timeoutMs: number) {
-  return new Promise<{ ok: boolean; error?: string }>((resolve) => {
+  return new Promise<ProbeResult>((resolve) => {
     execFile(process.execPath, [PROBE, service, client], { env, timeout: timeoutMs }, (error, stdout) => {
       if (error !== null && stdout === '')
         resolve({ ok: false, error: error.killed ? 'timed out' : error.message });
-      else resolve(JSON.parse(stdout) as { ok: boolean; error?: string });
+      else resolve(probeResult(stdout));
     });
   });
 }

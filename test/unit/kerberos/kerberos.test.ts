@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseKeytab } from '../../../src/kerberos/keytab.js';
 import { defaultRealm } from '../../../src/kerberos/krb5-conf.js';
+import { probeResult } from '../../../src/kerberos/preflight.js';
 import { clientPrincipal, hostBasedService } from '../../../src/kerberos/principal.js';
 import { classifyTicketError } from '../../../src/kerberos/ticket-errors.js';
 
@@ -33,5 +34,18 @@ describe('kerberos helpers', () => {
     assert.throws(() => parseKeytab(Buffer.from('hello')), { code: 'KEYTAB_INVALID' });
     assert.throws(() => parseKeytab(Buffer.from([5, 2, 0, 0, 0, 40, 0, 1])), { code: 'KEYTAB_INVALID' });
     assert.deepEqual(parseKeytab(Buffer.from([5, 2])), []);
+  });
+
+  it("reads the ticket probe's result, and never throws on output that is not one", () => {
+    assert.deepEqual(probeResult('{"ok":true}\n'), { ok: true });
+    assert.deepEqual(probeResult('{"ok":false,"error":"Cannot contact any KDC"}'), {
+      ok: false,
+      error: 'Cannot contact any KDC',
+    });
+    for (const junk of ['', 'Segmentation fault', '[1]', 'null', '{"fine":1}']) {
+      const result = probeResult(junk);
+      assert.equal(result.ok, false, junk);
+      assert.match(result.error ?? '', /printed no result/);
+    }
   });
 });
