@@ -212,9 +212,8 @@ export class Recovery implements ForwardingObserver {
 
   #evicted(entry: Retained, why: Eviction): void {
     if (entry.queued) return; // the running re-send still writes it
-    const lostAfter = this.#lostAfter;
-    if (lostAfter !== undefined && entry.wrote > lostAfter) this.#countLost(entry, why);
-    else if (why === 'size') {
+    if (this.#countLost(entry, why)) return;
+    if (why === 'size') {
       this.#status.evicted_early++;
       if (this.#status.evicted_early % 1000 === 1)
         this.#deps.log.warning(
@@ -223,17 +222,19 @@ export class Recovery implements ForwardingObserver {
     }
   }
 
-  #countLost(entry: Retained, why: Eviction): void {
+  /** Counts `entry` as lost when it was written after the last healthy check of an outage; says whether. */
+  #countLost(entry: Retained, why: Eviction): boolean {
     const lostAfter = this.#lostAfter;
-    if (lostAfter === undefined || entry.wrote <= lostAfter) return;
+    if (lostAfter === undefined || entry.wrote <= lostAfter) return false;
     this.#status.lost++;
     // One line a second at most: an outage longer than the window evicts one record after another.
-    if (this.#now() - this.#lostLogged < 1000) return;
+    if (this.#now() - this.#lostLogged < 1000) return true;
     this.#lostLogged = this.#now();
     const cause = why === 'size' ? 'retention_bytes reached' : 'older than retention_window';
     this.#deps.log.error(
       `lost ar_seq ${entry.seq} (${cause}) before forwarding recovered: ${this.#status.lost} lost in all`,
     );
+    return true;
   }
 }
 
