@@ -1,9 +1,11 @@
 /**
  * Audit's value encoding, done in TypeScript so the hot path makes no native call and allocates no C
  * memory. It is byte-identical to libaudit's `audit_encode_nv_string()` (lib/audit_logging.c) — a unit
- * test proves it against the real library — with one deliberate difference: a value containing `'` is
- * hex-encoded too. libaudit does not flag `'`, yet inside the kernel's `msg='…'` a raw `'` ends the
- * message and lets the rest of the value forge fields (platform-facts: "quote injection").
+ * test proves it against the real library — with two deliberate differences, values containing `'` or
+ * `=` are hex-encoded too. libaudit does not flag `'`, yet inside the kernel's `msg='…'` a raw `'` ends
+ * the message and lets the rest of the value forge fields (platform-facts: "quote injection"). An `=`
+ * is safe for auparse, but ausearch and aureport find `res=`, `exe=`, `uid=` … by substring: the value
+ * `"res=success"` of a failed event would make them report a success.
  *
  * The result never contains a raw space, `"`, `'`, control byte, DEL or non-ASCII byte: NUL, newline,
  * 0x1d (auditd's ENRICHED separator) and invalid UTF-8 all travel as hex and decode back exactly.
@@ -14,12 +16,15 @@
 const HEX = '0123456789ABCDEF';
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
+const EQUALS = 0x3d;
 const DEL = 0x7f;
 
-/** libaudit's `audit_value_needs_encoding()` rule (signed char: bytes >= 0x80 count as < 0x21) plus `'`. */
+/** libaudit's `audit_value_needs_encoding()` rule (signed char: bytes >= 0x80 count as < 0x21), `'`, `=`. */
 export function needsEncoding(value: Uint8Array): boolean {
   for (const byte of value) {
-    if (byte < 0x21 || byte >= DEL || byte === QUOTE || byte === APOSTROPHE) return true;
+    if (byte < 0x21 || byte >= DEL || byte === QUOTE || byte === APOSTROPHE || byte === EQUALS) {
+      return true;
+    }
   }
   return false;
 }

@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { EventError } from './event-error.js';
 import { type EventType, isAccountType, resolveType, type TypeTable } from './event-types.js';
+import { checkFieldName } from './field-names.js';
 
 /** What a client sends (protocol v1 / TypeScript API). */
 export interface EventInput {
@@ -32,8 +33,6 @@ export interface AuditEvent {
   readonly fields: ReadonlyArray<readonly [string, Uint8Array]>;
 }
 
-/** Field names apps may use: lowercase letter first, then lowercase letters, digits, `_`; at most 32. */
-export const FIELD_NAME = /^[a-z][a-z0-9_]{0,31}$/;
 /**
  * `op` is written unencoded by libaudit: a conservative word such as `login` or `PAM:authentication`,
  * not ending in `:` (ausearch drops the trailing colon when it reads the record back).
@@ -43,60 +42,6 @@ export const OP_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9_.:-]{0,62}[A-Za-z0-9_.-])?$
 export const RESERVED_OP_PREFIX = 'auditrelay-';
 /** libaudit cuts `acct` at UT_NAMESIZE bytes without telling: refuse instead. */
 export const ACCT_MAX_BYTES = 32;
-
-/**
- * Names the kernel, libaudit, auditd or auparse write or interpret themselves, plus our own prefixes
- * (`sender_` for the sender, `ar_` for the record's run and sequence, `hb_` for the heartbeat): an
- * application field of that name could shadow the real one.
- */
-const RESERVED_NAMES = new Set([
-  'type',
-  'msg',
-  'node',
-  'pid',
-  'ppid',
-  'uid',
-  'gid',
-  'auid',
-  'euid',
-  'suid',
-  'fsuid',
-  'egid',
-  'sgid',
-  'fsgid',
-  'ses',
-  'subj',
-  'exe',
-  'comm',
-  'hostname',
-  'addr',
-  'terminal',
-  'tty',
-  'res',
-  'result',
-  'success',
-  'op',
-  'acct',
-  'id',
-  'key',
-  'seq',
-  'grantors',
-  'cwd',
-  'proctitle',
-  'exit',
-  'syscall',
-  'arch',
-  'items',
-  'obj',
-  'uuid',
-  'vm',
-  'saddr',
-  'laddr',
-  'lport',
-  'rport',
-  'auditrelay',
-]);
-export const RESERVED_PREFIXES = ['sender_', 'ar_', 'hb_'] as const;
 
 const EVENT_KEYS = new Set(['type', 'result', 'op', 'acct', 'addr', 'fields']);
 
@@ -113,18 +58,6 @@ function optionalString(input: Record<string, unknown>, key: string): string | u
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') fail('EVENT_INVALID', `"${key}" must be a string`);
   return value;
-}
-
-function checkFieldName(name: string): void {
-  if (!FIELD_NAME.test(name)) {
-    fail('EVENT_FIELD_NAME_INVALID', `Field name ${JSON.stringify(name)} must match ${FIELD_NAME.source}`);
-  }
-  if (RESERVED_NAMES.has(name) || RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
-    fail(
-      'EVENT_FIELD_NAME_RESERVED',
-      `Field name ${JSON.stringify(name)} is written by the audit system itself`,
-    );
-  }
 }
 
 function valueBytes(name: string, value: unknown): Uint8Array {
@@ -178,8 +111,9 @@ function parseOp(raw: string | undefined): string | undefined {
 function parseAcct(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   // libaudit quotes acct but misses `'` (quote injection) and stops at NUL: neither can be recorded exactly.
-  if (raw.length === 0 || raw.includes("'") || raw.includes('\0') || !raw.isWellFormed()) {
-    fail('EVENT_ACCT_INVALID', `"acct" ${JSON.stringify(raw)} must be non-empty, without ' or NUL`);
+  // An `=` is not encoded by libaudit: ausearch would find `acct="comm=x"` as comm=.
+  if (raw.length === 0 || /['=\0]/.test(raw) || !raw.isWellFormed()) {
+    fail('EVENT_ACCT_INVALID', `"acct" ${JSON.stringify(raw)} must be non-empty, without ', = or NUL`);
   }
   if (Buffer.byteLength(raw) > ACCT_MAX_BYTES) {
     fail('EVENT_ACCT_INVALID', `"acct" is longer than ${ACCT_MAX_BYTES} bytes (libaudit would cut it)`);
@@ -187,9 +121,21 @@ function parseAcct(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** libaudit copies `addr` into INET6_ADDRSTRLEN bytes: longer text (a long IPv6 zone id) is cut. */
+export const ADDR_MAX_CHARS = 45;
+
 function parseAddr(raw: string | undefined): string | undefined {
-  if (raw !== undefined && isIP(raw) === 0) {
-    fail('EVENT_ADDR_INVALID', `"addr" ${JSON.stringify(raw)} is not an IP address`);
+  if (raw === undefined) return undefined;
+  if (isIP(raw) === 0) fail('EVENT_ADDR_INVALID', `"addr" ${JSON.stringify(raw)} is not an IP address`);
+  if (raw.length > ADDR_MAX_CHARS) {
+    fail('EVENT_ADDR_INVALID', `"addr" is longer than ${ADDR_MAX_CHARS} characters (libaudit would cut it)`);
+  }
+  // ausearch drops a trailing `:` when it reads addr back (`1::` would come back as `1:`).
+  if (raw.endsWith(':')) {
+    fail(
+      'EVENT_ADDR_INVALID',
+      `"addr" ${JSON.stringify(raw)} ends in ":": write the last group out (1::0 for 1::)`,
+    );
   }
   return raw;
 }

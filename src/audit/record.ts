@@ -46,11 +46,16 @@ export type EmitRecord =
  */
 export const RECORD_BYTES = { default: 4096, min: 256, max: 6144 } as const;
 
-/** Our fields naming the sender (the kernel's pid/uid name the daemon itself). */
+/**
+ * Our fields naming the sender (the kernel's pid/uid and libaudit's exe name the daemon itself). No name
+ * ends in a word ausearch/aureport find by substring (`pid`, `uid`, `gid`, `comm`, `exe`): with
+ * `sender_uid=` ausearch's second uid scan failed on every record (`ausearch -ui` found none of them),
+ * and `sender_exe=` stood in for the real exe= (`ausearch -x`).
+ */
 export function senderFields(sender: Sender): string[] {
-  const out = [`sender_pid=${sender.pid}`, `sender_uid=${sender.uid}`, `sender_gid=${sender.gid}`];
-  if (sender.comm !== undefined) out.push(encodeField('sender_comm', Buffer.from(sender.comm)));
-  if (sender.exe !== undefined) out.push(encodeField('sender_exe', Buffer.from(sender.exe)));
+  const out = [`sender_process=${sender.pid}`, `sender_user=${sender.uid}`, `sender_group=${sender.gid}`];
+  if (sender.comm !== undefined) out.push(encodeField('sender_command', Buffer.from(sender.comm)));
+  if (sender.exe !== undefined) out.push(encodeField('sender_program', Buffer.from(sender.exe)));
   return out;
 }
 

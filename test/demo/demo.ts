@@ -49,7 +49,7 @@ async function showEvents(lab: Lab): Promise<void> {
   await client.close();
   for (const nonce of nonces) {
     const record = await findByNonce(lab.collector.log, nonce, 15_000);
-    const wanted = ['op', 'acct', 'addr', 'res', 'sender_uid'];
+    const wanted = ['op', 'acct', 'addr', 'res', 'sender_user'];
     const shown = wanted
       .filter((k) => record.interpreted.has(k))
       .map((k) => `${k}=${record.interpreted.get(k)}`);

@@ -65,8 +65,8 @@ describe('daemon identity, policy and kernel refusal', { skip }, () => {
       ]);
       assert.equal(ok.code, 0, ok.stderr);
       const record = await findByNonce(auditd.log, allowed);
-      assert.equal(record.raw.get('sender_uid'), String(NOBODY));
-      assert.equal(record.raw.get('sender_gid'), String(NOBODY));
+      assert.equal(record.raw.get('sender_user'), String(NOBODY));
+      assert.equal(record.raw.get('sender_group'), String(NOBODY));
       assert.equal(
         record.raw.get('uid'),
         '0',
@@ -96,14 +96,14 @@ describe('daemon identity, policy and kernel refusal', { skip }, () => {
           const lines = readFileSync(auditd.log, 'latin1')
             .split('\n')
             .filter((l) => l.includes('op=auditrelay-refusal'));
-          return lines.some((l) => l.includes('sender_uid=0') && l.includes('refused="5"'))
+          return lines.some((l) => l.includes('sender_user=0') && l.includes('refused="5"'))
             ? lines
             : undefined;
         },
         5000,
         'the refusal summary record',
       );
-      assert.ok(refusals.some((l) => l.includes(`sender_uid=${NOBODY}`) && l.includes('refused="1"')));
+      assert.ok(refusals.some((l) => l.includes(`sender_user=${NOBODY}`) && l.includes('refused="1"')));
       assert.ok(refusals.every((l) => l.includes('type=USER_ERR') && l.includes('res=failed')));
     } finally {
       await daemon.stop();

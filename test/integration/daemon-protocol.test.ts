@@ -48,14 +48,14 @@ describe('daemon protocol', { skip }, () => {
     const config = await findByNonce(auditd.log, n1);
     assert.equal(config.type, 'USYS_CONFIG');
     assert.equal(fieldBytes(config, 'value')?.toString(), 'a\'b "c"\n');
-    assert.equal(config.raw.get('sender_pid'), String(process.pid));
-    assert.equal(config.raw.get('sender_uid'), '0');
-    assert.equal(fieldBytes(config, 'sender_exe')?.toString(), process.execPath);
+    assert.equal(config.raw.get('sender_process'), String(process.pid));
+    assert.equal(config.raw.get('sender_user'), '0');
+    assert.equal(fieldBytes(config, 'sender_program')?.toString(), process.execPath);
     const login = await findByNonce(auditd.log, n2);
     assert.equal(login.type, 'USER_LOGIN');
     assert.equal(login.interpreted.get('acct'), 'alice');
     assert.equal(login.interpreted.get('res'), 'failed');
-    assert.equal(login.raw.get('sender_uid'), '0');
+    assert.equal(login.raw.get('sender_user'), '0');
   });
 
   it('answers pipelined requests in order, one reply each', async () => {

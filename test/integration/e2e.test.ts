@@ -95,8 +95,8 @@ describe('end to end over Kerberos', { skip }, () => {
       for (const [name, value] of Object.entries(event.fields ?? {})) {
         assert.equal(fieldBytes(record, name)?.toString('utf8'), value, name);
       }
-      assert.equal(record.raw.get('sender_pid'), String(process.pid));
-      assert.equal(record.raw.get('sender_uid'), '0');
+      assert.equal(record.raw.get('sender_process'), String(process.pid));
+      assert.equal(record.raw.get('sender_user'), '0');
       assert.match(
         record.rawLine,
         new RegExp(`^node=${hostname()} `),
@@ -149,7 +149,11 @@ describe('end to end over Kerberos', { skip }, () => {
     const inRecordPlace = changed.filter((f) => RECORD_PLACES.some((place) => f.startsWith(place)));
     assert.deepEqual(inRecordPlace, [], 'no file changed where audit or journald store records');
     const holding = changed.length === 0 ? '' : (await run('grep', ['-lsF', tag, '--', ...changed])).stdout;
-    assert.deepEqual(holding.split('\n').filter((l) => l !== ''), [], 'no changed file holds the events');
+    assert.deepEqual(
+      holding.split('\n').filter((l) => l !== ''),
+      [],
+      'no changed file holds the events',
+    );
     const auditd = readFileSync(lab.root.path('etc/audit/auditd.conf'), 'utf8');
     assert.match(auditd, /^write_logs = no$/m);
     assert.match(readFileSync(lab.root.path('etc/audit/audisp-remote.conf'), 'utf8'), /^mode = immediate$/m);

@@ -69,6 +69,19 @@ describe('parseEvent', () => {
       [{ type: 'USER_LOGIN', op: 'login', acct: 'a'.repeat(33) }, 'EVENT_ACCT_INVALID'],
       [{ type: 'USER_LOGIN', op: 'login', acct: '' }, 'EVENT_ACCT_INVALID'],
       [{ type: 1121, addr: 'example.com' }, 'EVENT_ADDR_INVALID'],
+      // ausearch/aureport find these by substring: target_acct= would be read as acct= (#15 item 1)
+      [{ type: 1121, fields: { target_acct: 'root' } }, 'EVENT_FIELD_NAME_RESERVED'],
+      [{ type: 1121, fields: { old_exe: '/usr/sbin/sshd' } }, 'EVENT_FIELD_NAME_RESERVED'],
+      [{ type: 1121, fields: { new_uid: '0' } }, 'EVENT_FIELD_NAME_RESERVED'],
+      [{ type: 1121, fields: { features: 'x' } }, 'EVENT_FIELD_NAME_RESERVED'],
+      [{ type: 1121, fields: { api_key: 'x' } }, 'EVENT_FIELD_NAME_RESERVED'],
+      [{ type: 1121, fields: { event_type: 'x' } }, 'EVENT_FIELD_NAME_RESERVED'],
+      [{ type: 1121, fields: { remote_hostname: 'x' } }, 'EVENT_FIELD_NAME_RESERVED'],
+      [{ type: 1121, fields: { path: '/etc' } }, 'EVENT_FIELD_NAME_RESERVED'],
+      [{ type: 'USER_LOGIN', op: 'login', acct: 'comm=sshd' }, 'EVENT_ACCT_INVALID'],
+      // what libaudit or ausearch would change (#15 item 8)
+      [{ type: 1121, addr: '2001:db8::' }, 'EVENT_ADDR_INVALID'],
+      [{ type: 1121, addr: `fe80::1%${'z'.repeat(40)}` }, 'EVENT_ADDR_INVALID'],
     ];
     for (const [input, code] of cases) assert.equal(codeOf(input), code, JSON.stringify(input));
   });
@@ -76,6 +89,9 @@ describe('parseEvent', () => {
   it('accepts IPv4 and IPv6 addresses and 32-byte accounts', () => {
     assert.equal(parseEvent({ type: 1121, addr: '192.0.2.7' }, fakeTypes).addr, '192.0.2.7');
     assert.equal(parseEvent({ type: 1121, addr: '2001:db8::1' }, fakeTypes).addr, '2001:db8::1');
+    assert.equal(parseEvent({ type: 1121, addr: 'fe80::1%eth0' }, fakeTypes).addr, 'fe80::1%eth0');
+    const names = { setting: 1, value: 2, username: 3, user_id: 4, sender: 5, status: 6 };
+    assert.equal(parseEvent({ type: 1121, fields: names }, fakeTypes).fields.length, 6);
     const acct = 'é'.repeat(16);
     assert.equal(parseEvent({ type: 'USER_LOGIN', op: 'login', acct }, fakeTypes).acct, acct);
   });

@@ -19,7 +19,7 @@ describe('buildRecord', () => {
     assert.ok(record.kind === 'user');
     assert.equal(
       record.message,
-      'op=set setting="ntp" v=612762 sender_pid=42 sender_uid=1000 sender_gid=100 sender_comm="webui" sender_exe=2F7573722F62696E2F776562207569',
+      'op=set setting="ntp" v=612762 sender_process=42 sender_user=1000 sender_group=100 sender_command="webui" sender_program=2F7573722F62696E2F776562207569',
     );
   });
 
