@@ -30,6 +30,8 @@ export interface EmitterOptions {
   readonly run?: string;
   /** Hears every record the kernel accepted, in order, before its caller does (retention). */
   readonly onAccepted?: (record: EmitRecord, seq: number) => void;
+  /** Hears that records were answered (`pending` fell): whoever waits for room in the queue looks again. */
+  readonly onAnswered?: () => void;
 }
 
 const WORKER_URL = new URL('./emitter-worker.js', import.meta.url);
@@ -53,6 +55,7 @@ export class Emitter {
   /** This emitter's run id (ar_run). */
   readonly run: string;
   readonly #onAccepted: ((record: EmitRecord, seq: number) => void) | undefined;
+  readonly #onAnswered: (() => void) | undefined;
 
   constructor(options: EmitterOptions = {}) {
     this.#maxBatch = options.maxBatch ?? 1024;
@@ -60,6 +63,7 @@ export class Emitter {
     this.#pace.set(options.pace ?? { rate: 0, burst: 1 });
     this.run = options.run ?? newRunId();
     this.#onAccepted = options.onAccepted;
+    this.#onAnswered = options.onAnswered;
   }
 
   get pace(): Pace {
@@ -144,9 +148,11 @@ export class Emitter {
         pending.resolve({ ok: true, seq: outcome });
       } else pending.resolve(outcome ?? failure('EMITTER_CRASHED', 'The worker returned no outcome'));
     });
-    if (!reply.done) return;
-    this.#inFlight.delete(reply.batch);
-    this.#pump();
+    if (reply.done) {
+      this.#inFlight.delete(reply.batch);
+      this.#pump();
+    }
+    this.#onAnswered?.();
   }
 
   /** A dead worker answers nothing: fail what it held (never ack it) and start a new one on demand. */
@@ -160,5 +166,6 @@ export class Emitter {
     }
     this.#inFlight.clear();
     this.#pump();
+    this.#onAnswered?.();
   }
 }

@@ -75,6 +75,23 @@ const daemon = z.strictObject({
     .max(1_000_000)
     .default(1000)
     .describe('reload: records written at once above max_rate after a quiet spell (with max_rate > 0).'),
+  max_connections: z
+    .number()
+    .int()
+    .min(1)
+    .max(65536)
+    .default(256)
+    .describe(
+      'reload: most client connections at once (further ones get CONNECTION_LIMIT); lowered to keep 64 of ' +
+        "the process's file descriptors free.",
+    ),
+  max_connections_per_uid: z
+    .number()
+    .int()
+    .min(1)
+    .max(65536)
+    .default(64)
+    .describe('reload: most client connections one uid may hold at once.'),
   idle_timeout: duration(1000, 3_600_000)
     .default(60_000)
     .describe('reload: a connection silent this long is closed.'),

@@ -1,7 +1,10 @@
 /**
  * One client connection: splits the byte stream into request lines (bounded), hands each to the daemon,
  * writes exactly one reply per request in request order, and stops reading — instead of buffering — when
- * it has too many unanswered requests or the daemon's queue to the kernel is full. Idle connections close.
+ * it has too many unanswered requests or the daemon's queue to the kernel is full. The limits hold per
+ * request: the lines of one chunk after the limit is reached wait, unread, until there is room again.
+ * A connection that sends no request for the idle timeout closes; blank lines and bytes of an unfinished
+ * line do not count as requests.
  *
  * @relation(AR-REQ-006)
  */
@@ -18,8 +21,8 @@ export interface ConnectionLimits {
 
 /** What a connection needs from the daemon. */
 export interface ConnectionHost {
-  /** Answers one request line; never rejects. */
-  handle(line: string, peer: Peer): Promise<Reply>;
+  /** Answers one request line (its bytes, without the newline); never rejects. */
+  handle(line: Buffer, peer: Peer): Promise<Reply>;
   limits(): ConnectionLimits;
   /** True while the queue to the kernel is full: no connection reads. */
   congested(): boolean;
@@ -31,6 +34,12 @@ interface Slot {
 }
 
 const NEWLINE = 0x0a;
+
+/** Only JSON whitespace: a keep-alive a client may send, not a request. */
+function isBlank(line: Buffer): boolean {
+  for (const byte of line) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
+  return true;
+}
 
 export class Connection {
   readonly peer: Peer;
@@ -44,21 +53,22 @@ export class Connection {
   /** Set after an overlong line: nothing after it on this connection can be framed reliably. */
   #broken = false;
   #drained: (() => void) | undefined;
+  /** Bytes received after the last line we could take: framed once the limits allow. */
+  #unread: Buffer | undefined;
+  #idle: NodeJS.Timeout | undefined;
 
   constructor(socket: Socket, peer: Peer, host: ConnectionHost) {
     this.peer = peer;
     this.#socket = socket;
     this.#host = host;
     this.#out = new TickWriter(socket, () => {
-      if (this.#draining && this.#slots.length === 0) this.#finish();
+      if (this.#draining && this.#slots.length === 0 && this.#unread === undefined) this.#finish();
     });
-    socket.setTimeout(host.limits().idleTimeoutMs);
+    this.#restartIdle();
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('timeout', () => {
-      if (this.#slots.length === 0) socket.end();
-    });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
+      clearTimeout(this.#idle);
       this.#drained?.();
       host.closed(this);
     });
@@ -69,10 +79,17 @@ export class Connection {
     return this.#slots.length;
   }
 
-  /** Pauses or resumes reading according to the in-flight limit, the daemon's congestion and draining. */
+  /**
+   * Frames lines left unread when there is room again, then pauses or resumes reading according to the
+   * in-flight limit, the daemon's congestion and draining.
+   */
   updateFlow(): void {
-    const stop =
-      this.#draining || this.#slots.length >= this.#host.limits().maxInFlight || this.#host.congested();
+    const unread = this.#unread;
+    if (unread !== undefined && !this.#full()) {
+      this.#unread = undefined;
+      this.#frame(unread);
+    }
+    const stop = this.#draining || this.#unread !== undefined || this.#full();
     if (stop && !this.#socket.isPaused()) this.#socket.pause();
     else if (!stop && this.#socket.isPaused()) this.#socket.resume();
   }
@@ -83,7 +100,7 @@ export class Connection {
     this.updateFlow();
     if (this.#socket.destroyed) return Promise.resolve();
     const done = new Promise<void>((resolve) => (this.#drained = resolve));
-    if (this.#slots.length === 0 && !this.#out.pending) this.#finish();
+    if (this.#slots.length === 0 && this.#unread === undefined && !this.#out.pending) this.#finish();
     return done;
   }
 
@@ -92,16 +109,38 @@ export class Connection {
     this.#socket.destroy();
   }
 
+  #full(): boolean {
+    return this.#slots.length >= this.#host.limits().maxInFlight || this.#host.congested();
+  }
+
+  #restartIdle(): void {
+    clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => {
+      if (this.#slots.length === 0) this.#socket.end();
+      else this.#restartIdle();
+    }, this.#host.limits().idleTimeoutMs);
+    this.#idle.unref();
+  }
+
   #onData(chunk: Buffer): void {
+    this.#frame(chunk);
+    this.updateFlow();
+  }
+
+  /** Takes the lines of `bytes` one by one while the limits allow; keeps the rest unread. */
+  #frame(bytes: Buffer): void {
     let start = 0;
-    for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
-      this.#take(chunk.subarray(start, nl));
+    for (let nl = bytes.indexOf(NEWLINE); nl >= 0; nl = bytes.indexOf(NEWLINE, start)) {
+      this.#take(bytes.subarray(start, nl));
       start = nl + 1;
       // Lines already received are answered even while draining for a stop: the client sent them.
       if (this.#broken || this.#socket.destroyed) return;
+      if (start < bytes.length && this.#full()) {
+        this.#unread = bytes.subarray(start);
+        return;
+      }
     }
-    if (start < chunk.length && !this.#draining) this.#keepPartial(chunk.subarray(start));
-    this.updateFlow();
+    if (start < bytes.length && !this.#draining) this.#keepPartial(bytes.subarray(start));
   }
 
   #take(tail: Buffer): void {
@@ -113,8 +152,9 @@ export class Connection {
       this.#tooLong();
       return;
     }
-    const line = Buffer.concat(parts, length).toString('utf8');
-    if (line.trim() === '') return;
+    const line = parts.length === 1 ? tail : Buffer.concat(parts, length);
+    if (isBlank(line)) return;
+    this.#restartIdle();
     const slot: Slot = { text: undefined };
     this.#slots.push(slot);
     void this.#host.handle(line, this.peer).then((reply) => this.#answer(slot, reply));
@@ -147,8 +187,10 @@ export class Connection {
     while (this.#slots[0]?.text !== undefined) out += this.#slots.shift()?.text ?? '';
     // Replies resolved in the same tick leave in one write (one syscall), not one write each.
     if (out !== '' && !this.#socket.destroyed) this.#out.write(out);
-    if (!this.#draining) this.updateFlow();
-    else if (this.#slots.length === 0 && !this.#out.pending) this.#finish();
+    this.updateFlow();
+    if (this.#draining && this.#slots.length === 0 && this.#unread === undefined && !this.#out.pending) {
+      this.#finish();
+    }
   }
 
   /** Ends our side once the replies are flushed, then closes: a paused socket would never see the peer's FIN. */

@@ -7,7 +7,6 @@ export interface Counters {
   refusedPolicy: number;
   malformed: number;
   kernelFailures: number;
-  connections: number;
   heartbeatSeq: number;
   lastHeartbeatAt: string | undefined;
   lastHeartbeatOk: boolean | undefined;
@@ -22,7 +21,6 @@ export function newCounters(): Counters {
     refusedPolicy: 0,
     malformed: 0,
     kernelFailures: 0,
-    connections: 0,
     heartbeatSeq: 0,
     lastHeartbeatAt: undefined,
     lastHeartbeatOk: undefined,

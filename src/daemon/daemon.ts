@@ -3,7 +3,7 @@
  * request (validate first; on error keep the old config), stop in reverse (stop accepting, answer what was
  * read, close the audit fd) within a deadline. Each stop step runs in its own try/catch.
  */
-import type { Server, Socket } from 'node:net';
+import type { Server } from 'node:net';
 import { Emitter } from '../audit/emitter.js';
 import type { TypeTable } from '../audit/event-types.js';
 import { heartbeatRecord } from '../audit/heartbeat.js';
@@ -15,7 +15,8 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Notifier } from '../systemd/notifier.js';
 import type { Accounts } from './accounts.js';
-import { Connection, type ConnectionHost } from './connection.js';
+import { openFileLimit } from './admission.js';
+import { Clients } from './clients.js';
 import { type Counters, newCounters, summary } from './counters.js';
 import { ForwardingWatch } from './forwarding-watch.js';
 import { openListener } from './listener.js';
@@ -40,7 +41,7 @@ const STATUS_PERIOD_MS = 5000;
 export class Daemon {
   readonly #deps: DaemonDeps;
   readonly #counters: Counters = newCounters();
-  readonly #connections = new Set<Connection>();
+  readonly #clients: Clients;
   readonly #emitter: Emitter;
   readonly #runId = newRunId();
   readonly #startedAt = Date.now();
@@ -50,7 +51,6 @@ export class Daemon {
   #heartbeat: NodeJS.Timeout | undefined;
   #statusTimer: NodeJS.Timeout | undefined;
   readonly #forwarding: ForwardingWatch | undefined;
-  #wasCongested = false;
   /** What request handling needs from the daemon; built once (it reads the runtime through a getter). */
   readonly #requests: RequestContext;
 
@@ -61,6 +61,7 @@ export class Daemon {
       pace: paceOf(runtime.config),
       run: this.#runId,
       onAccepted: (record, seq) => this.#forwarding?.accepted(record, seq),
+      onAnswered: () => this.#clients.queueMoved(),
     });
     this.#refusals = new RefusalReporter(
       (record) => void this.#emitInternal(record),
@@ -75,6 +76,14 @@ export class Daemon {
       runtime: () => this.#runtime,
       status: () => this.status(),
     };
+    this.#clients = new Clients({
+      identify: (socket) => identifyPeer(socketFd(socket)),
+      handle: (line, peer) => handleRequest(this.#requests, line, peer),
+      config: () => this.#runtime.config.daemon,
+      congested: () => this.#emitter.pending >= this.#runtime.config.daemon.queue_limit,
+      log: deps.log,
+      fdLimit: openFileLimit(),
+    });
     const { forwarding } = runtime.config;
     this.#forwarding =
       forwarding === undefined
@@ -98,7 +107,7 @@ export class Daemon {
     const mode = Number.parseInt(config.daemon.socket_mode, 8);
     this.#server = await openListener(
       { path: config.daemon.socket, mode, gid: socketGid, fd: this.#deps.listenFd },
-      (socket) => this.#accept(socket),
+      (socket) => this.#clients.accept(socket),
     );
     const where = this.#deps.listenFd === undefined ? config.daemon.socket : 'the socket systemd passed';
     this.#deps.log.notice(`auditrelay ${this.#deps.version} listening on ${where} (run ${this.#runId})`);
@@ -128,7 +137,7 @@ export class Daemon {
       this.#emitter.setPace(paceOf(next.config));
       this.#forwarding?.reload(next.config);
       if (heartbeatChanged) this.#startHeartbeat();
-      for (const connection of this.#connections) connection.updateFlow();
+      this.#clients.updateFlow();
       this.#deps.log.notice(`reloaded configuration from ${next.file}`);
     } catch (error) {
       this.#deps.log.error(
@@ -147,7 +156,7 @@ export class Daemon {
       // What is left is bounded by queue_limit, far below auditd's q_depth: finish it unpaced.
       ['stop pacing', () => this.#emitter.setPace({ rate: 0, burst: 1 })],
       ['stop timers', () => this.#stopTimers()],
-      ['answer in-flight requests', () => this.#drainConnections()],
+      ['answer in-flight requests', () => this.#clients.drain(this.#runtime.config.daemon.stop_timeout)],
       ['record refusals', () => this.#refusals.stop()],
       ['close the audit fd', () => this.#emitter.close()],
     ];
@@ -169,7 +178,8 @@ export class Daemon {
       pid: process.pid,
       run: this.#runId,
       uptime_s: Math.round((Date.now() - this.#startedAt) / 1000),
-      connections: this.#connections.size,
+      connections: this.#clients.open,
+      connection_cap: this.#clients.counts.cap,
       memory: memoryMiB(),
       queue: { pending: this.#emitter.pending, limit: this.#runtime.config.daemon.queue_limit },
       pace: { max_rate: this.#emitter.pace.rate, max_burst: this.#emitter.pace.burst },
@@ -184,6 +194,8 @@ export class Daemon {
         refused_policy: c.refusedPolicy,
         malformed: c.malformed,
         kernel_failures: c.kernelFailures,
+        connections_accepted: this.#clients.counts.accepted,
+        connections_refused: this.#clients.counts.refused,
       },
       heartbeat: {
         interval_s: this.#runtime.config.daemon.heartbeat_interval / 1000,
@@ -193,44 +205,6 @@ export class Daemon {
       },
       ...(this.#forwarding?.status() ?? { forwarding: null, retention: null, recovery: null }),
     };
-  }
-
-  #accept(socket: Socket): void {
-    let peer: ReturnType<typeof identifyPeer>;
-    try {
-      peer = identifyPeer(socketFd(socket));
-    } catch (error) {
-      this.#deps.log.warning(`dropping a connection without peer credentials: ${String(error)}`);
-      socket.destroy();
-      return;
-    }
-    const context = this.#requests;
-    const host: ConnectionHost = {
-      handle: async (line, from) => {
-        const reply = await handleRequest(context, line, from);
-        this.#updateFlow();
-        return reply;
-      },
-      limits: () => ({
-        maxLineBytes: this.#runtime.config.daemon.max_line_bytes,
-        maxInFlight: this.#runtime.config.daemon.max_in_flight,
-        idleTimeoutMs: this.#runtime.config.daemon.idle_timeout,
-      }),
-      congested: () => this.#emitter.pending >= this.#runtime.config.daemon.queue_limit,
-      closed: (connection) => this.#connections.delete(connection),
-    };
-    const connection = new Connection(socket, peer, host);
-    this.#connections.add(connection);
-    this.#counters.connections++;
-    connection.updateFlow();
-  }
-
-  /** Congestion changes for everyone at once: re-evaluate every connection's reading when it flips. */
-  #updateFlow(): void {
-    const congested = this.#emitter.pending >= this.#runtime.config.daemon.queue_limit;
-    if (congested === this.#wasCongested) return;
-    this.#wasCongested = congested;
-    for (const connection of this.#connections) connection.updateFlow();
   }
 
   async #emitInternal(record: EmitRecord): Promise<boolean> {
@@ -271,18 +245,6 @@ export class Daemon {
   /** Stops accepting at once; the server's own close completes when the drained connections are gone. */
   #closeServer(): void {
     this.#server?.close();
-  }
-
-  async #drainConnections(): Promise<void> {
-    const drained = Promise.all([...this.#connections].map((c) => c.drain()));
-    const deadline = this.#runtime.config.daemon.stop_timeout;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadline)));
-    if ((await Promise.race([drained, late])) === 'late') {
-      this.#deps.log.error(`stop: requests still unanswered after ${deadline} ms; closing their connections`);
-      for (const connection of this.#connections) connection.destroy();
-    }
-    clearTimeout(timer);
   }
 }
 

@@ -3,6 +3,7 @@
  * object with an `id` and either an event (`type`, `fields`, `result`, `op`, `acct`, `addr`) or
  * `"request": "status"`. Each gets exactly one reply line, in request order.
  */
+import { isUtf8 } from 'node:buffer';
 import { AuditRelayError } from '../errors.js';
 
 export type RequestId = string | number | null;
@@ -45,11 +46,18 @@ function readId(value: unknown): RequestId {
   );
 }
 
-/** Parses one request line; throws RequestError (REQUEST_MALFORMED, REQUEST_ID_INVALID, REQUEST_UNKNOWN). */
-export function parseRequest(line: string): Request {
+/**
+ * Parses one request line; throws RequestError (REQUEST_NOT_UTF8, REQUEST_MALFORMED, REQUEST_ID_INVALID,
+ * REQUEST_UNKNOWN). Bytes that are not UTF-8 are refused: decoding would turn them into U+FFFD and we
+ * would record what the application never sent.
+ */
+export function parseRequest(line: Uint8Array): Request {
+  if (!isUtf8(line)) {
+    throw new RequestError(null, 'REQUEST_NOT_UTF8', 'The request line is not valid UTF-8');
+  }
   let data: unknown;
   try {
-    data = JSON.parse(line);
+    data = JSON.parse(Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8'));
   } catch {
     throw new RequestError(null, 'REQUEST_MALFORMED', 'The request line is not valid JSON');
   }

@@ -59,7 +59,7 @@ async function handleEvent(ctx: RequestContext, id: RequestId, input: Record<str
 }
 
 /** Answers one request line from `peer`; never rejects. */
-export async function handleRequest(ctx: RequestContext, line: string, peer: Peer): Promise<Reply> {
+export async function handleRequest(ctx: RequestContext, line: Uint8Array, peer: Peer): Promise<Reply> {
   let id: RequestId = null;
   try {
     const request = parseRequest(line);
