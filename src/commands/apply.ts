@@ -3,13 +3,14 @@
  * forward every record to the collector and store none — atomically, idempotently, and only after the
  * Kerberos preflight passed (unless --force).
  */
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { AuditRelayError } from '../errors.js';
-import { writeAllAtomically } from '../forwarding/atomic-write.js';
 import { detectAudit } from '../forwarding/audit-install.js';
 import { makePlan, type Plan } from '../forwarding/plan.js';
 import { restartCommand, runRestart } from '../forwarding/restart.js';
 import { unifiedDiff } from '../forwarding/unified-diff.js';
+import { clearJournal, commitAll, journalPath, resumeJournal } from '../forwarding/write-journal.js';
 import { type PreflightReport, preflight } from '../kerberos/preflight.js';
 import { loadForwardingConfig } from './load-config.js';
 import { CONFIG_OPTION, JSON_OPTION } from './options.js';
@@ -26,12 +27,20 @@ interface ApplyArgs {
   json: boolean;
 }
 
-function human(plan: Plan, report: PreflightReport, outcome: { written: boolean; restart: string }): string {
+interface Outcome {
+  readonly written: boolean;
+  readonly restart: string;
+  /** Files of an earlier apply a crash interrupted, finished now. */
+  readonly resumed: readonly string[];
+}
+
+function human(plan: Plan, report: PreflightReport, outcome: Outcome): string {
   const lines = plan.files.map(
     (f) => `  ${f.changed ? (outcome.written ? 'changed  ' : 'would change') : 'unchanged'} ${f.devicePath}`,
   );
   return [
     'Managed files:',
+    ...outcome.resumed.map((path) => `  finished  ${path} (an apply interrupted earlier)`),
     ...lines,
     `auditd: ${outcome.restart}`,
     ...plan.notes.map((n) => `note: ${n}`),
@@ -43,11 +52,11 @@ function human(plan: Plan, report: PreflightReport, outcome: { written: boolean;
 }
 
 async function restartIfNeeded(
-  plan: Plan,
+  pending: boolean,
   args: ApplyArgs,
   configured: readonly string[] | undefined,
 ): Promise<string> {
-  if (!plan.files.some((f) => f.changed)) return 'not restarted (nothing changed)';
+  if (!pending) return 'not restarted (nothing changed)';
   if (!args.restart) return 'NOT restarted (--no-restart): restart auditd for the change to take effect';
   const command = restartCommand(configured, args.root);
   if (command === undefined)
@@ -86,6 +95,11 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
       .option('json', JSON_OPTION),
   handler: async (args) => {
     const { config, forwarding } = await loadForwardingConfig(args.config);
+    const write = !args['dry-run'] && !args.diff;
+    const journal = join(args.root, journalPath(config.auditd.config_dir));
+    // A change a crash interrupted is finished first (it passed its own preflight): the plan then starts
+    // from a consistent set, and the restart that change still needs is not lost.
+    const resumed = write ? resumeJournal(journal) : undefined;
     const plan = makePlan(config, args.root, detectAudit(args.root));
     const report = await preflight(forwarding, { root: args.root });
     if (args.diff) {
@@ -95,11 +109,10 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
       return;
     }
     const output = makeOutput(args.json);
-    const write = !args['dry-run'];
     if (write && !report.ok && !args.force) {
       output.result(
         { ok: false, written: false, preflight: report },
-        human(plan, report, { written: false, restart: 'not restarted' }),
+        human(plan, report, { written: false, restart: 'not restarted', resumed: resumed ?? [] }),
       );
       throw new AuditRelayError(
         'PREFLIGHT_FAILED',
@@ -108,15 +121,22 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
     }
     const changed = plan.files.filter((f) => f.changed);
     if (write && changed.length > 0)
-      writeAllAtomically(changed.map((f) => ({ path: f.path, content: f.after, mode: f.mode })));
+      commitAll(
+        journal,
+        changed.map((f) => ({ path: f.path, content: f.after, mode: f.mode })),
+      );
+    const pending = changed.length > 0 || resumed !== undefined;
     const restart = write
-      ? await restartIfNeeded(plan, args, config.auditd.restart_command)
+      ? await restartIfNeeded(pending, args, config.auditd.restart_command)
       : 'not restarted (dry run)';
+    // The change took effect (or the output told the integrator to restart auditd): forget it.
+    if (write) clearJournal(journal);
     output.result(
       {
         ok: true,
         dry_run: !write,
         changed: changed.map((f) => f.devicePath),
+        resumed: resumed ?? [],
         unchanged: plan.files.filter((f) => !f.changed).map((f) => f.devicePath),
         auditd: restart,
         notes: plan.notes,
@@ -124,7 +144,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
         leaks: plan.leaks,
         preflight: report,
       },
-      human(plan, report, { written: write, restart }),
+      human(plan, report, { written: write, restart, resumed: resumed ?? [] }),
     );
   },
 };

@@ -23,6 +23,7 @@ export interface PlannedFile {
 }
 
 export interface Plan {
+  /** In the order apply replaces them: auditd.conf, audisp-remote.conf, the au-remote plugin. */
   readonly files: readonly PlannedFile[];
   readonly notes: readonly string[];
   readonly warnings: readonly string[];
@@ -92,11 +93,11 @@ export function makePlan(config: Config, root: string, install: AuditInstall): P
       `${join(root, auditdPath)} does not exist (is auditd installed?)`,
     );
   }
-  const files = [
-    planned(root, join(dir, 'audisp-remote.conf'), renderAudispRemote(f)),
-    planned(root, join(dir, 'plugins.d', 'au-remote.conf'), renderAuRemotePlugin()),
-    planned(root, auditdPath, renderAuditd(currentAuditd, auditd)),
-  ];
-  const leaks = findStorageLeaks(root, files[2]?.after, files[0]?.after);
+  const auditdConf = planned(root, auditdPath, renderAuditd(currentAuditd, auditd));
+  const remoteConf = planned(root, join(dir, 'audisp-remote.conf'), renderAudispRemote(f));
+  const plugin = planned(root, join(dir, 'plugins.d', 'au-remote.conf'), renderAuRemotePlugin());
+  // The order apply renames them in: storage off first, then the plugin's config, the plugin itself last.
+  const files = [auditdConf, remoteConf, plugin];
+  const leaks = findStorageLeaks(root, auditdConf.after, remoteConf.after);
   return { files, notes, warnings, leaks };
 }

@@ -5,6 +5,8 @@
  *
  * @relation(AR-REQ-010)
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type KernelAuditStatus, kernelAuditStatus } from '../../native/audit-status.js';
 import type { Config } from '../config/schema.js';
 import { AuditRelayError } from '../errors.js';
@@ -14,6 +16,7 @@ import { type JournalDrops, journalDrops } from './journal-drops.js';
 import { makePlan } from './plan.js';
 import { establishedToPort, forwardingProcesses, listProcesses } from './processes.js';
 import type { StorageLeak } from './storage-leaks.js';
+import { journalPath } from './write-journal.js';
 
 export interface Problem {
   readonly code: string;
@@ -96,6 +99,12 @@ export async function systemStatus(config: Config, root: string): Promise<System
       problems.push({
         code: 'CONFIG_DRIFT',
         message: `${path} differs from what apply writes: run auditrelay apply`,
+      });
+    const pendingApply = join(root, journalPath(config.auditd.config_dir));
+    if (existsSync(pendingApply))
+      problems.push({
+        code: 'APPLY_INTERRUPTED',
+        message: `an apply was interrupted before auditd was restarted (${pendingApply}): run auditrelay apply`,
       });
     leaks = plan.leaks;
     for (const leak of leaks) problems.push({ code: leak.code, message: leak.message });

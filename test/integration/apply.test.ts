@@ -53,10 +53,11 @@ describe('apply', { skip: notRoot }, () => {
     const result = await apply(root);
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout);
+    // In the order apply renames them: storage off first, the plugin enabled last.
     assert.deepEqual(report.changed, [
+      '/etc/audit/auditd.conf',
       '/etc/audit/audisp-remote.conf',
       '/etc/audit/plugins.d/au-remote.conf',
-      '/etc/audit/auditd.conf',
     ]);
     assert.ok(report.warnings.some((w: string) => w.startsWith('PLAINTEXT')));
     assert.equal(
@@ -77,9 +78,12 @@ describe('apply', { skip: notRoot }, () => {
   });
 
   it('is idempotent: a second apply changes nothing and restarts nothing', async () => {
-    const marker = '/tmp/auditrelay-restart-marker';
-    const root = newRoot(`${PLAIN}[auditd]\nrestart_command = ["sh", "-c", "echo restarted >> ${marker}"]\n`);
-    rmSync(marker, { force: true });
+    const root = newRoot(PLAIN);
+    const marker = root.path('restarts');
+    writeFileSync(
+      root.config,
+      `${PLAIN}[auditd]\nrestart_command = ["sh", "-c", "echo restarted >> ${marker}"]\n`,
+    );
     assert.equal((await apply(root)).code, 0);
     assert.equal(readFileSync(marker, 'utf8'), 'restarted\n');
     const before = snapshot(root);
@@ -88,7 +92,45 @@ describe('apply', { skip: notRoot }, () => {
     assert.equal(second.auditd, 'not restarted (nothing changed)');
     assert.deepEqual(snapshot(root), before);
     assert.equal(readFileSync(marker, 'utf8'), 'restarted\n');
-    rmSync(marker);
+  });
+
+  it('finishes an apply a crash interrupted, restarts auditd for it, and status names it until then', async () => {
+    const root = newRoot(PLAIN);
+    const marker = root.path('restarts');
+    writeFileSync(
+      root.config,
+      `${PLAIN}[auditd]\nrestart_command = ["sh", "-c", "echo restarted >> ${marker}"]\n`,
+    );
+    assert.equal((await apply(root)).code, 0);
+    // The state a crash leaves after the commit point: the new auditd.conf renamed, the plugin's temp and
+    // the journal still there, auditd not restarted.
+    const dir = root.path('etc/audit');
+    const temp = '.au-remote.conf.auditrelay-00112233445566ff';
+    const plugin = readFileSync(root.path('etc/audit/plugins.d/au-remote.conf'), 'utf8');
+    writeFileSync(root.path(`etc/audit/plugins.d/${temp}`), plugin, { mode: 0o640 });
+    writeFileSync(root.path('etc/audit/plugins.d/au-remote.conf'), 'active = no\n', { mode: 0o640 });
+    writeFileSync(
+      `${dir}/.auditrelay-apply.journal`,
+      JSON.stringify({
+        version: 1,
+        renames: [{ temp: `plugins.d/${temp}`, target: 'plugins.d/au-remote.conf' }],
+      }),
+    );
+    const status = await run('node', [CLI, 'status', '--config', root.config, '--root', root.root, '--json']);
+    assert.ok(
+      JSON.parse(status.stdout).problems.some((p: { code: string }) => p.code === 'APPLY_INTERRUPTED'),
+      status.stdout,
+    );
+    const again = JSON.parse((await apply(root)).stdout);
+    assert.deepEqual(again.resumed, [root.path('etc/audit/plugins.d/au-remote.conf')]);
+    assert.deepEqual(again.changed, [], 'the finished change left nothing to write');
+    assert.match(again.auditd, /^restarted/, 'the change the crash interrupted still gets its restart');
+    assert.equal(readFileSync(marker, 'utf8'), 'restarted\nrestarted\n');
+    assert.equal(readFileSync(root.path('etc/audit/plugins.d/au-remote.conf'), 'utf8'), plugin);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes('auditrelay')),
+      [],
+    );
   });
 
   it('writes nothing with --dry-run or --diff, and --diff shows a unified diff', async () => {
@@ -119,6 +161,36 @@ describe('apply', { skip: notRoot }, () => {
       readdirSync(root.path('etc/audit')).filter((f) => f.includes('auditrelay-')),
       [],
     );
+  });
+
+  it('leaves every file as it was when the disk fills during the write (ENOSPC)', async () => {
+    const root = newRoot(PLAIN);
+    const audit = root.path('etc/audit');
+    const hashes = 'cd "$0" && sha256sum auditd.conf audisp-remote.conf plugins.d/au-remote.conf';
+    const before = (await run('sh', ['-c', hashes, audit])).stdout;
+    // In a private mount namespace: the stock files on a 64 KiB tmpfs filled up but for one page, so the
+    // first temp file fits and the next one meets ENOSPC; then what is left there is printed.
+    const script = [
+      'cp -a "$0" "$0.stock" && mount -t tmpfs -o size=64k,mode=0750 tmpfs "$0" && cp -a "$0.stock/." "$0/"',
+      'dd if=/dev/zero of="$0/gap" bs=4k count=1 2>/dev/null; dd if=/dev/zero of="$0/filler" bs=4k 2>/dev/null',
+      'rm "$0/gap"; "$@" >/dev/null 2>"$0.stock/err"; echo "exit $?"; rm "$0/filler"',
+      `(${hashes}); ls -A "$0" "$0/plugins.d" | grep auditrelay-; cat "$0.stock/err"`,
+    ].join('; ');
+    const apply = ['node', CLI, 'apply', '--config', root.config, '--root', root.root];
+    const inside = await run('unshare', [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      script,
+      audit,
+      ...apply,
+    ]);
+    assert.match(inside.stdout, /^exit 74$/m, inside.stdout + inside.stderr);
+    assert.match(inside.stdout, /ENOSPC.*nothing was changed \[APPLY_WRITE_FAILED\]/);
+    assert.ok(inside.stdout.includes(before), `every file as before:\n${inside.stdout}`);
+    assert.doesNotMatch(inside.stdout, /\.auditrelay-/, 'no temp file or journal left');
   });
 
   it('rejects a bad config whole, listing every problem, touching nothing', async () => {
