@@ -12,6 +12,7 @@ import type { Config } from '../config/schema.js';
 import { AuditRelayError } from '../errors.js';
 import { type PreflightReport, preflight } from '../kerberos/preflight.js';
 import { detectAudit } from './audit-install.js';
+import { droppingRules } from './dropping-rules.js';
 import { type JournalDrops, journalDrops } from './journal-drops.js';
 import { makePlan } from './plan.js';
 import { establishedToPort, forwardingProcesses, listProcesses } from './processes.js';
@@ -30,6 +31,8 @@ export interface SystemStatus {
     readonly audisp_remote_pid: number | null;
     readonly collector_connected: boolean;
   };
+  /** Audit rules that drop user records the kernel acknowledged (`auditctl -l` lines); null when unknown. */
+  readonly dropping_rules: readonly string[] | null;
   readonly drift: readonly string[];
   readonly leaks: readonly StorageLeak[];
   readonly preflight: PreflightReport | null;
@@ -73,6 +76,12 @@ export async function systemStatus(config: Config, root: string): Promise<System
         message: `the kernel lost ${kernel.lost} record(s) (backlog overflow)`,
       });
   }
+  const rules = droppingRules();
+  if (rules !== undefined && rules.length > 0)
+    problems.push({
+      code: 'AUDIT_RULES_DROP_USER_RECORDS',
+      message: `audit rules drop user records after the kernel acknowledged them (auditrelay answers ok; they are never forwarded): ${rules.join('; ')}`,
+    });
   const kernelPid = 'error' in kernel || kernel.pid === 0 ? undefined : kernel.pid;
   const found = forwardingProcesses(listProcesses(), kernelPid);
   const f = config.forwarding;
@@ -128,6 +137,7 @@ export async function systemStatus(config: Config, root: string): Promise<System
       audisp_remote_pid: found.audispRemote ?? null,
       collector_connected: connected,
     },
+    dropping_rules: rules ?? null,
     drift,
     leaks,
     preflight: report,

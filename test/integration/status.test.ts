@@ -3,9 +3,10 @@
  * leaks and the daemon's counters — each problem named by its code, exit 69 when there is one.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { type AuditRoot, makeAuditRoot } from '../harness/audit-root.js';
+import { findByNonce, nonce } from '../harness/ausearch.js';
 import { startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { configFor, startDaemon } from '../harness/daemon.js';
 import { CLI, run } from '../harness/exec.js';
@@ -71,5 +72,34 @@ describe('status', { skip }, () => {
       await daemon.stop();
       await auditd.stop();
     }
+  });
+
+  it('names a rule that drops user records the kernel still acknowledges', async () => {
+    const root = makeAuditRoot(FORWARDING);
+    roots.push(root);
+    const auditd = await startCapturingAuditd();
+    // A rule of the kernel's, not of auditd: removed in finally, whatever happens.
+    const rule = ['never,user', '-F', 'msgtype=TRUSTED_APP'];
+    assert.equal((await run('auditctl', ['-a', ...rule])).code, 0);
+    try {
+      const tag = nonce();
+      const emitted = await run('node', [CLI, 'emit', '--direct', '--type', 'TRUSTED_APP', `nonce=${tag}`]);
+      assert.equal(emitted.code, 0, 'the kernel acknowledged it');
+      const control = nonce();
+      await run('node', [CLI, 'emit', '--direct', '--type', 'USYS_CONFIG', `nonce=${control}`]);
+      await findByNonce(auditd.log, control);
+      assert.equal(readFileSync(auditd.log, 'utf8').includes(tag), false, 'yet the record was dropped');
+      const { report } = await statusOf(root, '--socket', '/nonexistent.sock');
+      const problem = report.problems.find(
+        (p: { code: string }) => p.code === 'AUDIT_RULES_DROP_USER_RECORDS',
+      );
+      assert.match(problem?.message ?? '', /-a never,user -F msgtype=TRUSTED_APP/);
+      assert.deepEqual(report.system.dropping_rules, ['-a never,user -F msgtype=TRUSTED_APP']);
+    } finally {
+      await run('auditctl', ['-d', ...rule]);
+      await auditd.stop();
+    }
+    const { report } = await statusOf(root, '--socket', '/nonexistent.sock');
+    assert.deepEqual(report.system.dropping_rules, []);
   });
 });
