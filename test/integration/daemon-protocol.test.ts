@@ -160,6 +160,34 @@ describe('daemon protocol', { skip }, () => {
     }
   });
 
+  it('keeps its own file descriptors free under a low RLIMIT_NOFILE: every client over the cap is told why', async () => {
+    const limited = await startDaemon({
+      config: configFor([0], ['TRUSTED_APP']),
+      wrapper: ['prlimit', '--nofile=100:100', '--'],
+    });
+    const clients: RawClient[] = [];
+    try {
+      // 80 clients would take the daemon past 100 descriptors (EMFILE: libuv then accepts and closes new
+      // clients silently). 100 less FD_HEADROOM (64) leaves 36; the 44 beyond get a reply, not a bare close.
+      for (let i = 0; i < 80; i++) clients.push(await RawClient.connect(limited.socket));
+      for (const client of clients.slice(36)) {
+        assert.equal(((await client.reply())?.['error'] as { code?: string })?.code, 'CONNECTION_LIMIT');
+      }
+      clients[0]?.end();
+      await clients[0]?.waitClosed();
+      const relay = await connect(limited.socket);
+      await relay.send({ type: 'TRUSTED_APP', fields: { after: 'limit' } });
+      const s = (await relay.status()) as { connection_cap: number; counters: Record<string, number> };
+      await relay.close();
+      assert.equal(s.connection_cap, 36);
+      assert.equal(s.counters['connections_refused'], 44);
+      assert.doesNotMatch(limited.log(), /EMFILE/);
+    } finally {
+      for (const client of clients) client.socket.destroy();
+      await limited.stop();
+    }
+  });
+
   it('emits NDJSON from stdin through the CLI', async () => {
     const n = nonce();
     const input = `{"type":"TRUSTED_APP","fields":{"nonce":"${n}"}}\n{"type":"NOPE"}\n`;
