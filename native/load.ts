@@ -1,5 +1,5 @@
 import koffi from 'koffi';
-import { AuditRelayError } from '../src/errors.js';
+import { AuditRelayError } from '../src/errors/error.js';
 
 /** A loaded shared library, as koffi sees it. Stays inside `native/`. */
 export type Library = ReturnType<typeof koffi.load>;

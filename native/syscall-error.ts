@@ -1,13 +1,14 @@
 import { constants } from 'node:os';
-import { AuditRelayError } from '../src/errors.js';
+import { type ErrorCode, externalCode } from '../src/errors/codes.js';
+import { AuditRelayError } from '../src/errors/error.js';
 
 const ERRNO_NAMES = new Map<number, string>(
   Object.entries(constants.errno).map(([name, value]) => [value, name] as const),
 );
 
 /** The symbolic name of an errno value (`1` → `EPERM`); `EUNKNOWN` when errno was not set. */
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES.get(errno) ?? 'EUNKNOWN';
+export function errnoName(errno: number): ErrorCode {
+  return externalCode(ERRNO_NAMES.get(errno) ?? 'EUNKNOWN');
 }
 
 /**

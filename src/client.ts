@@ -11,7 +11,8 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import type { EventInput } from './audit/event.js';
-import { AuditRelayError } from './errors.js';
+import { externalCode } from './errors/codes.js';
+import { AuditRelayError } from './errors/error.js';
 import { TickWriter } from './tick-writer.js';
 
 export type { EventInput } from './audit/event.js';
@@ -116,7 +117,10 @@ export class AuditRelayClient {
     if (reply.ok === true) waiter.resolve(reply.status);
     else
       waiter.reject(
-        new ClientError(String(reply.error?.code ?? 'UNKNOWN'), String(reply.error?.message ?? '')),
+        new ClientError(
+          externalCode(String(reply.error?.code ?? 'UNKNOWN')),
+          String(reply.error?.message ?? ''),
+        ),
       );
     if (this.#waiters.size === 0) this.#idle?.();
   }

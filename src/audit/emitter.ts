@@ -7,6 +7,7 @@
  * @relation(AR-REQ-001)
  */
 import { Worker } from 'node:worker_threads';
+import type { KnownCode } from '../errors/codes.js';
 import type { BatchReply, BatchRequest, WorkerSetup } from './emitter-worker.js';
 import { newRunId, SequenceCounter } from './numbering.js';
 import type { EmitOutcome } from './outcome.js';
@@ -36,7 +37,7 @@ export interface EmitterOptions {
 
 const WORKER_URL = new URL('./emitter-worker.js', import.meta.url);
 
-function failure(code: string, message: string): EmitOutcome {
+function failure(code: KnownCode, message: string): EmitOutcome {
   return { ok: false, code, errno: 0, syscall: 'emitter', message };
 }
 

@@ -1,4 +1,4 @@
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 
 /**
  * An event that cannot be recorded as given. Codes: EVENT_INVALID, EVENT_TYPE_UNKNOWN,

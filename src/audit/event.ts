@@ -3,6 +3,7 @@
  * anything. An event is a type, an ordered list of fields, a result, and for account events `acct`/`op`.
  */
 import { isIP } from 'node:net';
+import type { KnownCode } from '../errors/codes.js';
 import { EventError } from './event-error.js';
 import { type EventType, isAccountType, resolveType, type TypeTable } from './event-types.js';
 import { checkFieldName } from './field-names.js';
@@ -45,7 +46,7 @@ export const ACCT_MAX_BYTES = 32;
 
 const EVENT_KEYS = new Set(['type', 'result', 'op', 'acct', 'addr', 'fields']);
 
-function fail(code: string, message: string): never {
+function fail(code: KnownCode, message: string): never {
   throw new EventError(code, message);
 }
 

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 import { detectAudit } from '../forwarding/audit-install.js';
 import { makePlan, type Plan } from '../forwarding/plan.js';
 import { restartCommand, runRestart } from '../forwarding/restart.js';

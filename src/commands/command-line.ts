@@ -3,7 +3,7 @@
  * `--help` and `--version`. src/cli.ts imports this for every command line except the daemon's own.
  */
 import yargs from 'yargs';
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 import { version } from '../version.js';
 import { applyCommand } from './apply.js';
 import { collectorConfigCommand } from './collector-config.js';

@@ -11,7 +11,8 @@ import { parseEvent } from '../audit/event.js';
 import { kernelHint } from '../audit/kernel-hints.js';
 import { buildRecord, RECORD_BYTES } from '../audit/record.js';
 import { type AuditRelayClient, type ClientError, connect } from '../client.js';
-import { AuditRelayError } from '../errors.js';
+import type { ErrorCode } from '../errors/codes.js';
+import { AuditRelayError } from '../errors/error.js';
 import { makeOutput } from './output.js';
 
 export interface EmitArgs {
@@ -86,7 +87,7 @@ async function emitViaSocket(args: EmitArgs): Promise<void> {
 interface LineResult {
   readonly line: number;
   readonly ok: boolean;
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: { readonly code: ErrorCode; readonly message: string };
 }
 
 function sendLine(client: AuditRelayClient, line: number, text: string): Promise<LineResult> {

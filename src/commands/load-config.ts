@@ -3,7 +3,7 @@
  * that `emit --socket`, `--help` and `--version` should not pay.
  */
 import type { Config } from '../config/schema.js';
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 
 export async function loadConfigFile(file: string): Promise<Config> {
   const { loadConfig } = await import('../config/load.js');

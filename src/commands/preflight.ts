@@ -3,7 +3,7 @@
  * the fix. Exits 0 when all pass, 78 (PREFLIGHT_FAILED) otherwise.
  */
 import type { CommandModule } from 'yargs';
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 import { preflight } from '../kerberos/preflight.js';
 import { loadForwardingConfig } from './load-config.js';
 import { CONFIG_OPTION, JSON_OPTION } from './options.js';

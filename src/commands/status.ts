@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { connect } from '../client.js';
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 import type { Problem } from '../forwarding/system-status.js';
 import { loadConfigFile } from './load-config.js';
 import { DEFAULT_CONFIG, JSON_OPTION } from './options.js';

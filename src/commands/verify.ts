@@ -4,7 +4,7 @@
  * re-sent records and duplicates, heartbeat gaps and the time span. Exits 0 only when nothing is missing.
  */
 import type { CommandModule } from 'yargs';
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 import { JSON_OPTION } from './options.js';
 import { makeOutput } from './output.js';
 

@@ -1,4 +1,4 @@
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 
 /** One problem in a config file: where (`daemon.socket_mode`) and what. */
 export interface ConfigProblem {
@@ -11,7 +11,12 @@ export class ConfigError extends AuditRelayError {
   readonly file: string;
   readonly problems: readonly ConfigProblem[];
 
-  constructor(code: string, file: string, problems: readonly ConfigProblem[], options?: { cause?: unknown }) {
+  constructor(
+    code: 'CONFIG_INVALID' | 'CONFIG_SYNTAX' | 'CONFIG_UNREADABLE',
+    file: string,
+    problems: readonly ConfigProblem[],
+    options?: { cause?: unknown },
+  ) {
     const list = problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');
     super(code, `Invalid configuration "${file}" (${problems.length} problem(s)):\n${list}`, options);
     this.file = file;

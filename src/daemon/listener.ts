@@ -6,7 +6,7 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 
 export interface ListenOptions {
   readonly path: string;

@@ -5,7 +5,7 @@
  */
 import { libauditTypeTable } from '../audit/type-table.js';
 import { loadConfig } from '../config/load.js';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../errors/exit.js';
 import { createLogger } from '../log/logger.js';
 import { listenFd } from '../systemd/listen-fds.js';
 import { Notifier } from '../systemd/notifier.js';

@@ -4,7 +4,8 @@
  * `"request": "status"`. Each gets exactly one reply line, in request order.
  */
 import { isUtf8 } from 'node:buffer';
-import { AuditRelayError } from '../errors.js';
+import type { ErrorCode, KnownCode } from '../errors/codes.js';
+import { AuditRelayError } from '../errors/error.js';
 
 export type RequestId = string | number | null;
 
@@ -13,7 +14,7 @@ export type Request =
   | { readonly kind: 'status'; readonly id: RequestId };
 
 export interface ErrorBody {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
 }
 
@@ -25,7 +26,7 @@ export type Reply =
 export class RequestError extends AuditRelayError {
   readonly id: RequestId;
 
-  constructor(id: RequestId, code: string, message: string) {
+  constructor(id: RequestId, code: KnownCode, message: string) {
     super(code, message);
     this.id = id;
   }

@@ -6,6 +6,7 @@
  */
 import { encodeField } from '../audit/encoding.js';
 import { type EmitRecord, type Sender, senderFields } from '../audit/record.js';
+import type { ErrorCode } from '../errors/codes.js';
 
 export const REFUSAL_TYPE = 1109; // AUDIT_USER_ERR
 export const REFUSAL_OP = 'auditrelay-refusal';
@@ -21,7 +22,7 @@ interface SenderCount {
 /** One (uid, code) pair's refusals in the current interval, per sending process. */
 interface Window {
   readonly uid: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly senders: Map<string, SenderCount>;
   /** Refusals from senders beyond NAMED_SENDERS, and the last event type among them. */
   unnamed: number;
@@ -32,7 +33,7 @@ function record(parts: readonly string[]): EmitRecord {
   return { kind: 'user', type: REFUSAL_TYPE, message: parts.join(' '), addr: null, success: false };
 }
 
-function head(code: string, eventType: string, count: number): string[] {
+function head(code: ErrorCode, eventType: string, count: number): string[] {
   return [
     `op=${REFUSAL_OP}`,
     encodeField('reason', Buffer.from(code)),
@@ -41,7 +42,7 @@ function head(code: string, eventType: string, count: number): string[] {
   ];
 }
 
-export function refusalRecord(sender: Sender, code: string, eventType: string, count: number): EmitRecord {
+export function refusalRecord(sender: Sender, code: ErrorCode, eventType: string, count: number): EmitRecord {
   return record([...head(code, eventType, count), ...senderFields(sender)]);
 }
 
@@ -70,7 +71,7 @@ export class RefusalReporter {
   }
 
   /** Notes one refusal; records it at once when it is the first of its (uid, code) in this interval. */
-  refused(sender: Sender, code: string, eventType: string): void {
+  refused(sender: Sender, code: ErrorCode, eventType: string): void {
     const key = `${sender.uid}:${code}`;
     const window = this.#windows.get(key);
     if (window === undefined) {

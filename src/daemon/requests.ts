@@ -11,7 +11,7 @@ import { EventError } from '../audit/event-error.js';
 import type { TypeTable } from '../audit/event-types.js';
 import { kernelHint } from '../audit/kernel-hints.js';
 import { buildRecord } from '../audit/record.js';
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 import type { Logger } from '../log/logger.js';
 import type { Counters } from './counters.js';
 import { errorReply, parseRequest, type Reply, RequestError, type RequestId } from './protocol.js';

@@ -14,7 +14,7 @@
 import { closeSync, readFileSync, readlinkSync } from 'node:fs';
 import { peerCredentials, peerGroups, peerPidfd } from '../../native/socket.js';
 import type { Sender } from '../audit/record.js';
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 
 /** A sender plus its groups, primary first (for policy; not written to the record). */
 export interface Peer extends Sender {

@@ -5,7 +5,7 @@
  * key changes exactly that line. Keys match as audit's parsers match them, with strcasecmp(), and a later
  * line overrides an earlier one: `Write_Logs = yes` after `write_logs = no` means yes.
  */
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 import { MAX_LINE_BYTES } from './audit-3.0.9.js';
 
 /** A setting keeps its original text until it is changed, so untouched lines are written back verbatim. */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 import type { AuditInstall } from './audit-install.js';
 import { renderAudispRemote, renderAuditd, renderAuRemotePlugin } from './render.js';
 import { findStorageLeaks, type StorageLeak } from './storage-leaks.js';

@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KernelAuditStatus, kernelAuditStatus } from '../../native/audit-status.js';
 import type { Config } from '../config/schema.js';
-import { AuditRelayError } from '../errors.js';
+import type { KnownCode } from '../errors/codes.js';
+import { AuditRelayError } from '../errors/error.js';
 import { type PreflightReport, preflight } from '../kerberos/preflight.js';
 import { detectAudit } from './audit-install.js';
 import { droppingRules } from './dropping-rules.js';
@@ -20,7 +21,7 @@ import type { StorageLeak } from './storage-leaks.js';
 import { journalPath } from './write-journal.js';
 
 export interface Problem {
-  readonly code: string;
+  readonly code: KnownCode;
   readonly message: string;
 }
 

@@ -18,7 +18,7 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, relative } from 'node:path';
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 import { type FileWrite, fsyncDir, TEMP_NAME, type WriteOptions, writeTemp } from './atomic-write.js';
 
 interface Rename {

@@ -3,7 +3,7 @@
  * which principals they hold — read here without krb5 tools, which a device may not have.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 
 export interface KeytabEntry {
   readonly principal: string;

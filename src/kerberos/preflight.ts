@@ -8,6 +8,8 @@
 import { execFile } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { ForwardingConfig } from '../config/forwarding-schema.js';
+import { isKnownCode, type KnownCode } from '../errors/codes.js';
+import { AuditRelayError } from '../errors/error.js';
 import { servicePrincipal } from '../forwarding/render.js';
 import { type KeytabFile, readKeytab } from './keytab.js';
 import { readDefaultRealm } from './krb5-conf.js';
@@ -21,7 +23,7 @@ export interface Check {
   readonly verdict: Verdict;
   readonly message: string;
   /** Stable code of a failure (KEYTAB_MODE, KRB5_KDC_UNREACHABLE, …). */
-  readonly code?: string;
+  readonly code?: KnownCode;
   readonly fix?: string;
 }
 
@@ -40,7 +42,7 @@ export interface PreflightOptions {
 
 const PROBE = new URL('./ticket-probe.js', import.meta.url).pathname;
 const pass = (id: string, message: string): Check => ({ id, verdict: 'pass', message });
-const fail = (id: string, code: string, message: string, fix: string): Check => ({
+const fail = (id: string, code: KnownCode, message: string, fix: string): Check => ({
   id,
   verdict: 'fail',
   code,
@@ -54,7 +56,8 @@ function keytabChecks(path: string, client: string | undefined): { checks: Check
   try {
     keytab = readKeytab(path);
   } catch (error) {
-    const code = (error as { code?: string }).code ?? 'KEYTAB_UNREADABLE';
+    const thrown = error instanceof AuditRelayError ? error.code : undefined;
+    const code = thrown !== undefined && isKnownCode(thrown) ? thrown : 'KEYTAB_UNREADABLE';
     const fix = `create it on the KDC (kadmin: ktadd -k ${path} <client principal>), then chown root:root and chmod 0400`;
     return { checks: [fail('keytab', code, (error as Error).message, fix)] };
   }

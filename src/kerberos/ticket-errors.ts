@@ -1,11 +1,12 @@
 /** MIT Kerberos error messages → stable codes and the fix an integrator should apply. */
+import type { KnownCode } from '../errors/codes.js';
 
 interface Names {
   readonly client: string;
   readonly service: string;
 }
 
-const RULES: ReadonlyArray<{ match: RegExp; code: string; fix: (n: Names) => string }> = [
+const RULES: ReadonlyArray<{ match: RegExp; code: KnownCode; fix: (n: Names) => string }> = [
   {
     match: /Cannot contact any KDC|Cannot find KDC|timed out/i,
     code: 'KRB5_KDC_UNREACHABLE',
@@ -43,7 +44,7 @@ const RULES: ReadonlyArray<{ match: RegExp; code: string; fix: (n: Names) => str
   },
 ];
 
-export function classifyTicketError(message: string, names: Names): { code: string; fix: string } {
+export function classifyTicketError(message: string, names: Names): { code: KnownCode; fix: string } {
   const rule = RULES.find((r) => r.match.test(message));
   return rule === undefined
     ? {

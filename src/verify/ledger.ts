@@ -8,7 +8,7 @@
  *
  * @relation(AR-REQ-017)
  */
-import { AuditRelayError } from '../errors.js';
+import { AuditRelayError } from '../errors/error.js';
 
 /** One of our records as read at the collector. */
 export interface NumberedRecord {

@@ -1,14 +1,16 @@
 /**
  * `npm run evidence`: writes evidence/ — what a device maker hands to the assessor: the compliance matrix
  * (Markdown), the SBOM, the report of a full test run, the latest benchmark figures with their machine, the
- * dependency assessment with `npm audit --omit=dev`; and regenerates docs/configuration.md.
+ * dependency assessment with `npm audit --omit=dev`; and regenerates docs/configuration.md, docs/error-codes.md
+ * and the reply codes of docs/protocol.md.
  * `--no-tests` skips the (two-minute) test run.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../harness/exec.js';
 import { configReference } from './config-reference.js';
+import { errorReference, withReplyCodes } from './error-reference.js';
 import { renderMatrix } from './matrix.js';
 import { makeSbom } from './sbom.js';
 import { loadTraceability } from './traceability.js';
@@ -24,6 +26,10 @@ function command(file: string, args: string[]): { code: number; output: string }
 mkdirSync(OUT, { recursive: true });
 writeFileSync(join(REPO_ROOT, 'docs/configuration.md'), configReference());
 say('docs/configuration.md regenerated from the schema');
+writeFileSync(join(REPO_ROOT, 'docs/error-codes.md'), errorReference());
+const protocol = join(REPO_ROOT, 'docs/protocol.md');
+writeFileSync(protocol, withReplyCodes(readFileSync(protocol, 'utf8')));
+say('docs/error-codes.md and the reply codes of docs/protocol.md regenerated from the code registry');
 writeFileSync(join(OUT, 'compliance-matrix.md'), renderMatrix(loadTraceability()));
 say('evidence/compliance-matrix.md');
 writeFileSync(join(OUT, 'sbom.cdx.json'), `${JSON.stringify(makeSbom(), null, 2)}\n`);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { errorReply, formatReply, parseRequest } from '../../../src/daemon/protocol.js';
-import { AuditRelayError } from '../../../src/errors.js';
+import { externalCode } from '../../../src/errors/codes.js';
+import { AuditRelayError } from '../../../src/errors/error.js';
 
 const line = (text: string) => Buffer.from(text, 'utf8');
 
@@ -33,7 +34,7 @@ describe('protocol v1', () => {
 
   it('formats one line per reply and never leaks internal errors', () => {
     assert.equal(formatReply({ id: 1, ok: true }), '{"id":1,"ok":true}\n');
-    assert.deepEqual(errorReply(2, new AuditRelayError('EPERM', 'denied')), {
+    assert.deepEqual(errorReply(2, new AuditRelayError(externalCode('EPERM'), 'denied')), {
       id: 2,
       ok: false,
       error: { code: 'EPERM', message: 'denied' },

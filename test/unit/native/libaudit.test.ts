@@ -7,7 +7,7 @@ import {
   valueNeedsEncoding,
 } from '../../../native/libaudit.js';
 import { errnoName, SyscallError } from '../../../native/syscall-error.js';
-import { exitCodeFor } from '../../../src/errors.js';
+import { exitCodeFor } from '../../../src/errors/codes.js';
 
 describe('native/libaudit', () => {
   it('resolves message types through the installed libaudit', () => {
