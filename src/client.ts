@@ -11,11 +11,13 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import type { EventInput } from './audit/event.js';
+import type { DaemonStatus } from './daemon/status-reply.js';
 import { externalCode } from './errors/codes.js';
 import { AuditRelayError } from './errors/error.js';
 import { TickWriter } from './tick-writer.js';
 
 export type { EventInput } from './audit/event.js';
+export type { DaemonStatus } from './daemon/status-reply.js';
 
 /** A refusal or failure reported by the daemon (or the connection): `code` is stable. */
 export class ClientError extends AuditRelayError {}
@@ -73,8 +75,9 @@ export class AuditRelayClient {
   }
 
   /** The daemon's counters and state. */
-  status(): Promise<unknown> {
-    return this.#request({ request: 'status' });
+  status(): Promise<DaemonStatus> {
+    // The daemon's reply, as protocol v1 defines it: typed at this one boundary.
+    return this.#request({ request: 'status' }) as Promise<DaemonStatus>;
   }
 
   /** Closes the connection once every pending request is answered. */

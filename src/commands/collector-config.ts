@@ -4,9 +4,8 @@
  */
 import { hostname } from 'node:os';
 import type { CommandModule } from 'yargs';
-import { servicePrincipal } from '../forwarding/render.js';
 import { readDefaultRealm } from '../kerberos/krb5-conf.js';
-import { clientPrincipal } from '../kerberos/principal.js';
+import { clientPrincipal, servicePrincipal } from '../kerberos/principal.js';
 import { loadForwardingConfig } from './load-config.js';
 import { CONFIG_OPTION, JSON_OPTION } from './options.js';
 import { makeOutput } from './output.js';

@@ -6,9 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { connect } from '../client.js';
 import { AuditRelayError } from '../errors/error.js';
-import type { Problem } from '../forwarding/system-status.js';
+import { health } from '../status/health.js';
 import { loadConfigFile } from './load-config.js';
 import { DEFAULT_CONFIG, JSON_OPTION } from './options.js';
 import { makeOutput } from './output.js';
@@ -29,17 +28,6 @@ function flatten(value: unknown, prefix: string, lines: string[]): string[] {
   return lines;
 }
 
-async function daemonStatus(socket: string): Promise<unknown> {
-  try {
-    const client = await connect(socket);
-    const status = await client.status();
-    await client.close();
-    return status;
-  } catch (error) {
-    return { reachable: false, error: error instanceof Error ? error.message : String(error) };
-  }
-}
-
 export const statusCommand: CommandModule<object, StatusArgs> = {
   command: 'status',
   describe: 'Show the daemon counters and the health of forwarding',
@@ -56,22 +44,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
   handler: async (args) => {
     const config = existsSync(args.config) ? await loadConfigFile(args.config) : undefined;
     const socket = args.socket ?? config?.daemon.socket ?? '/run/auditrelay/events.sock';
-    const daemon = await daemonStatus(socket);
-    const system =
-      config === undefined
-        ? null
-        : await (await import('../forwarding/system-status.js')).systemStatus(config, args.root);
-    const problems: Problem[] = [...(system?.problems ?? [])];
-    if (typeof daemon === 'object' && daemon !== null && 'reachable' in daemon) {
-      problems.push({ code: 'DAEMON_UNREACHABLE', message: `the daemon does not answer on ${socket}` });
-    }
-    const lost = (daemon as { recovery?: { lost?: number } | null }).recovery?.lost ?? 0;
-    if (lost > 0) {
-      problems.push({
-        code: 'RECORDS_LOST',
-        message: `${lost} record(s) left retention before forwarding recovered (an outage longer than retention_window, or retention_bytes too small): verify on the collector names them`,
-      });
-    }
+    const { ok, daemon, system, problems } = await health(config, socket, args.root);
     const human = [
       ...flatten({ daemon }, '', []),
       ...(system === null
@@ -80,7 +53,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       problems.length === 0 ? 'healthy' : 'PROBLEMS:',
       ...problems.map((p) => `  ${p.message} [${p.code}]`),
     ].join('\n');
-    makeOutput(args.json).result({ ok: problems.length === 0, daemon, system, problems }, human);
+    makeOutput(args.json).result({ ok, daemon, system, problems }, human);
     if (problems.length > 0)
       throw new AuditRelayError('STATUS_PROBLEMS', `${problems.length} problem(s) found`);
   },

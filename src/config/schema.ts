@@ -7,8 +7,8 @@
  */
 import { z } from 'zod';
 import { RECORD_BYTES } from '../audit/record.js';
-import { duration } from './duration.js';
-import { auditdSchema, forwardingSchema } from './forwarding-schema.js';
+import { duration } from '../duration.js';
+import { auditdSchema, forwardingSchema } from '../forwarding/schema.js';
 
 const absolutePath = z
   .string()

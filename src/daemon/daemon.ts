@@ -25,6 +25,7 @@ import { RefusalReporter } from './refusals.js';
 import { handleRequest, type RequestContext } from './requests.js';
 import { prepareRuntime, type Runtime, restartOnlyChanges } from './runtime.js';
 import { identifyPeer, socketFd } from './sender.js';
+import type { DaemonStatus } from './status-reply.js';
 
 export interface DaemonDeps {
   readonly log: Logger;
@@ -171,7 +172,7 @@ export class Daemon {
     log.notice(`stopped: ${summary(this.#counters)}`);
   }
 
-  status(): unknown {
+  status(): DaemonStatus {
     const c = this.#counters;
     return {
       version: this.#deps.version,

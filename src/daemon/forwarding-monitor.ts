@@ -10,25 +10,14 @@
  * both are logged once.
  */
 import {
-  establishedToPort,
   forwardingProcesses,
+  forwardingUp,
   listProcesses,
   type ProcessInfo,
   readProcess,
 } from '../forwarding/processes.js';
 import type { Logger } from '../log/logger.js';
-
-export interface ForwardingHealth {
-  auditdPid: number | null;
-  audispRemotePid: number | null;
-  /** audisp-remote processes that disappeared or were replaced since the daemon started. */
-  audispRemoteRestarts: number;
-  lastRestartAt: string | null;
-  collectorConnected: boolean;
-  /** Since when the path has been down (no audisp-remote or no connection), or null when up. */
-  downSince: string | null;
-  checkedAt: string | null;
-}
+import type { ForwardingHealth } from './status-reply.js';
 
 export interface ForwardingObserver {
   /** The path broke (or was down when the daemon started). */
@@ -97,13 +86,12 @@ export class ForwardingMonitor {
     const path = this.#locate(before);
     const replaced = before.remote !== undefined && !same(before.remote, path.remote);
     if (replaced) this.#noteRestart(before.remote?.pid ?? 0, path.remote?.pid, now);
-    const connected = path.remote !== undefined && establishedToPort(this.#port, path.remote.pid);
-    const up = path.remote !== undefined && connected;
+    const up = forwardingUp(path.remote?.pid, this.#port);
     this.#path = path;
     const h = this.health;
     h.auditdPid = path.auditd?.pid ?? null;
     h.audispRemotePid = path.remote?.pid ?? null;
-    h.collectorConnected = connected;
+    h.collectorConnected = up;
     h.checkedAt = now;
     // A replacement between two checks that both saw the path up is an interruption and a recovery.
     if (this.#up !== false && (!up || replaced)) {

@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { ForwardingMonitor } from './forwarding-monitor.js';
 import { Recovery, type RecoveryOptions } from './recovery.js';
+import type { ForwardingStatus } from './status-reply.js';
 
 /** Room for the kernel's backlog (backlog_limit, 8192 in Debian's audit.rules) and the pipe (64 KiB). */
 export const CAPACITY_MARGIN = 10_000;
@@ -64,7 +65,7 @@ export class ForwardingWatch {
     this.recovery.setOptions(optionsOf(config, config.forwarding?.queue_depth ?? 0));
   }
 
-  status() {
+  status(): ForwardingStatus {
     const r = this.recovery.retention;
     return {
       forwarding: this.monitor.health,

@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { ErrorCode, KnownCode } from '../errors/codes.js';
 import { AuditRelayError } from '../errors/error.js';
+import type { DaemonStatus } from './status-reply.js';
 
 export type RequestId = string | number | null;
 
@@ -19,7 +20,7 @@ export interface ErrorBody {
 }
 
 export type Reply =
-  | { readonly id: RequestId; readonly ok: true; readonly status?: unknown }
+  | { readonly id: RequestId; readonly ok: true; readonly status?: DaemonStatus }
   | { readonly id: RequestId; readonly ok: false; readonly error: ErrorBody };
 
 /** A request we could not read; carries the id when one was readable, so the reply still matches. */

@@ -18,6 +18,7 @@ import { errorReply, parseRequest, type Reply, RequestError, type RequestId } fr
 import type { RefusalReporter } from './refusals.js';
 import type { Runtime } from './runtime.js';
 import type { Peer } from './sender.js';
+import type { DaemonStatus } from './status-reply.js';
 
 export interface RequestContext {
   readonly emitter: Emitter;
@@ -26,7 +27,7 @@ export interface RequestContext {
   readonly refusals: RefusalReporter;
   readonly log: Logger;
   runtime(): Runtime;
-  status(): unknown;
+  status(): DaemonStatus;
 }
 
 async function handleEvent(ctx: RequestContext, id: RequestId, input: Record<string, unknown>, peer: Peer) {

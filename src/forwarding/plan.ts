@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config/schema.js';
 import { AuditRelayError } from '../errors/error.js';
 import type { AuditInstall } from './audit-install.js';
 import { renderAudispRemote, renderAuditd, renderAuRemotePlugin } from './render.js';
+import type { ApplyConfig } from './schema.js';
 import { findStorageLeaks, type StorageLeak } from './storage-leaks.js';
 
 export interface PlannedFile {
@@ -48,7 +48,7 @@ function planned(root: string, devicePath: string, after: string): PlannedFile {
   return { devicePath, path, before, after, mode: 0o640, changed: before !== after };
 }
 
-function checkInstall(config: Config, install: AuditInstall): void {
+function checkInstall(config: ApplyConfig, install: AuditInstall): void {
   if (!install.audispRemote) {
     throw new AuditRelayError(
       'APPLY_NO_AUDISP_REMOTE',
@@ -63,7 +63,7 @@ function checkInstall(config: Config, install: AuditInstall): void {
   }
 }
 
-export function makePlan(config: Config, root: string, install: AuditInstall): Plan {
+export function makePlan(config: ApplyConfig, root: string, install: AuditInstall): Plan {
   const f = config.forwarding;
   if (f === undefined)
     throw new AuditRelayError('CONFIG_NO_FORWARDING', 'The config has no [forwarding] section');

@@ -68,6 +68,14 @@ export function forwardingProcesses(
 }
 
 /**
+ * Forwarding is up when an audisp-remote runs and has an ESTABLISHED connection to the collector's port:
+ * the one definition, for `status` and for the daemon's forwarding monitor.
+ */
+export function forwardingUp(audispRemotePid: number | undefined, port: number): boolean {
+  return audispRemotePid !== undefined && establishedToPort(port, audispRemotePid);
+}
+
+/**
  * True when a TCP connection to remote `port` is ESTABLISHED in the network namespace of process `pid`
  * (its /proc/<pid>/net/tcp{,6}: readable by any user, and right even when we run with PrivateNetwork=).
  */

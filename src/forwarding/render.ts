@@ -4,17 +4,14 @@
  *
  * @relation(AR-REQ-008)
  */
-import type { AuditdConfig, ForwardingConfig } from '../config/forwarding-schema.js';
+
+import { servicePrincipal } from '../kerberos/principal.js';
 import { ConfFile } from './conf-file.js';
+import type { AuditdConfig, ForwardingConfig } from './schema.js';
 
 const HEADER = '# Managed by auditrelay (auditrelay apply): edit /etc/auditrelay/auditrelay.toml instead.';
 
 const seconds = (ms: number) => String(Math.round(ms / 1000));
-
-/** The collector's service principal: configured, or auditd/<collector>. */
-export function servicePrincipal(f: ForwardingConfig): string {
-  return f.service_principal ?? `auditd/${f.collector}`;
-}
 
 /** audisp-remote.conf: every key written, so nothing depends on compiled-in defaults. */
 export function renderAudispRemote(f: ForwardingConfig): string {

@@ -7,13 +7,17 @@
  */
 import { execFile } from 'node:child_process';
 import { hostname } from 'node:os';
-import type { ForwardingConfig } from '../config/forwarding-schema.js';
 import { isKnownCode, type KnownCode } from '../errors/codes.js';
 import { AuditRelayError } from '../errors/error.js';
-import { servicePrincipal } from '../forwarding/render.js';
 import { type KeytabFile, readKeytab } from './keytab.js';
 import { readDefaultRealm } from './krb5-conf.js';
-import { clientPrincipal, hostBasedService, serviceInRealm } from './principal.js';
+import {
+  clientPrincipal,
+  hostBasedService,
+  type KerberosSettings,
+  serviceInRealm,
+  servicePrincipal,
+} from './principal.js';
 import { classifyTicketError } from './ticket-errors.js';
 
 export type Verdict = 'pass' | 'fail' | 'skip';
@@ -127,7 +131,7 @@ function probe(env: NodeJS.ProcessEnv, service: string, client: string, timeoutM
 }
 
 /** Runs every check; never throws for a failed check (the report says it). */
-export async function preflight(f: ForwardingConfig, options: PreflightOptions): Promise<PreflightReport> {
+export async function preflight(f: KerberosSettings, options: PreflightOptions): Promise<PreflightReport> {
   const root = options.root.replace(/\/$/, '');
   const service = servicePrincipal(f);
   if (f.transport !== 'krb5') {

@@ -5,6 +5,21 @@
  */
 import { hostname } from 'node:os';
 
+/** What the Kerberos side needs of the forwarding settings (forwarding's config satisfies it). */
+export interface KerberosSettings {
+  readonly transport: 'krb5' | 'tcp';
+  readonly collector: string;
+  readonly service_principal?: string | undefined;
+  readonly client_name: string;
+  readonly keytab: string;
+  readonly krb5_config: string;
+}
+
+/** The collector's service principal: configured, or auditd/<collector>. */
+export function servicePrincipal(k: Pick<KerberosSettings, 'collector' | 'service_principal'>): string {
+  return k.service_principal ?? `auditd/${k.collector}`;
+}
+
 export function clientPrincipal(clientName: string, realm: string, host: string = hostname()): string {
   return `${clientName}/${host}@${realm}`;
 }

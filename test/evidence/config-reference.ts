@@ -82,7 +82,7 @@ export function configReference(): string {
   return [
     '# auditrelay configuration reference',
     '',
-    '<!-- Generated from src/config/schema.ts and src/config/forwarding-schema.ts by `npm run evidence`; a test fails when it is stale. -->',
+    '<!-- Generated from src/config/schema.ts and src/forwarding/schema.ts by `npm run evidence`; a test fails when it is stale. -->',
     '',
     'One TOML file, `/etc/auditrelay/auditrelay.toml`. Unknown keys are refused; a bad file is rejected whole with every',
     'problem listed by key path. Durations are strings such as `"500ms"`, `"60s"`, `"5m"`, `"1h"`. Keys marked SIGHUP take',

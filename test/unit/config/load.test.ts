@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../../src/config/config-error.js';
-import { parseDuration } from '../../../src/config/duration.js';
 import { parseConfig } from '../../../src/config/load.js';
+import { parseDuration } from '../../../src/duration.js';
 
 function problems(text: string): string[] {
   try {

@@ -3,14 +3,14 @@
  * collector. Values are limited to what the installed audit (3.0.9) accepts, minus known-broken choices.
  */
 import { z } from 'zod';
+import { duration } from '../duration.js';
 import {
   ACTION_WORDS,
   type ActionKey,
   AUDITD_MAX_Q_DEPTH,
   BROKEN_ACTIONS,
   NAME_FORMATS,
-} from '../forwarding/audit-3.0.9.js';
-import { duration } from './duration.js';
+} from './audit-3.0.9.js';
 
 /** Joined to `--root` by apply, status and preflight: a `..` segment could leave the root, so none. */
 const absolutePath = z
@@ -168,3 +168,9 @@ export const auditdSchema = z
 
 export type ForwardingConfig = z.infer<typeof forwardingSchema>;
 export type AuditdConfig = z.infer<typeof auditdSchema>;
+
+/** What apply and status read of the whole configuration (ours satisfies it). */
+export interface ApplyConfig {
+  readonly forwarding?: ForwardingConfig | undefined;
+  readonly auditd: AuditdConfig;
+}

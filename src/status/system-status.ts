@@ -8,17 +8,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KernelAuditStatus, kernelAuditStatus } from '../../native/audit-status.js';
-import type { Config } from '../config/schema.js';
 import type { KnownCode } from '../errors/codes.js';
 import { AuditRelayError } from '../errors/error.js';
+import { detectAudit } from '../forwarding/audit-install.js';
+import { droppingRules } from '../forwarding/dropping-rules.js';
+import { type JournalDrops, journalDrops } from '../forwarding/journal-drops.js';
+import { makePlan } from '../forwarding/plan.js';
+import { forwardingProcesses, forwardingUp, listProcesses } from '../forwarding/processes.js';
+import type { ApplyConfig } from '../forwarding/schema.js';
+import type { StorageLeak } from '../forwarding/storage-leaks.js';
+import { journalPath } from '../forwarding/write-journal.js';
 import { type PreflightReport, preflight } from '../kerberos/preflight.js';
-import { detectAudit } from './audit-install.js';
-import { droppingRules } from './dropping-rules.js';
-import { type JournalDrops, journalDrops } from './journal-drops.js';
-import { makePlan } from './plan.js';
-import { establishedToPort, forwardingProcesses, listProcesses } from './processes.js';
-import type { StorageLeak } from './storage-leaks.js';
-import { journalPath } from './write-journal.js';
 
 export interface Problem {
   readonly code: KnownCode;
@@ -56,7 +56,7 @@ function readKernel(): KernelAuditStatus | { error: string } {
   }
 }
 
-export async function systemStatus(config: Config, root: string): Promise<SystemStatus> {
+export async function systemStatus(config: ApplyConfig, root: string): Promise<SystemStatus> {
   const problems: Problem[] = [];
   const kernel = readKernel();
   if ('error' in kernel) problems.push({ code: 'KERNEL_STATUS_UNREADABLE', message: kernel.error });
@@ -86,8 +86,7 @@ export async function systemStatus(config: Config, root: string): Promise<System
   const kernelPid = 'error' in kernel || kernel.pid === 0 ? undefined : kernel.pid;
   const found = forwardingProcesses(listProcesses(), kernelPid);
   const f = config.forwarding;
-  const connected =
-    f !== undefined && found.audispRemote !== undefined && establishedToPort(f.port, found.audispRemote);
+  const connected = f !== undefined && forwardingUp(found.audispRemote, f.port);
   if (f !== undefined && found.auditd !== undefined && found.audispRemote === undefined) {
     problems.push({
       code: 'AUDISP_REMOTE_NOT_RUNNING',

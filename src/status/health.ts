@@ -1,0 +1,57 @@
+/**
+ * "Is this device healthy?", asked in one place: the daemon's own status over its socket, and — given our
+ * configuration — the system's (system-status.ts: kernel audit, auditd and audisp-remote, drift, leaks,
+ * Kerberos). Every problem is named by a stable code; none means healthy.
+ *
+ * @relation(AR-REQ-010)
+ */
+import { connect } from '../client.js';
+import type { Config } from '../config/schema.js';
+import type { DaemonStatus } from '../daemon/status-reply.js';
+import type { Problem, SystemStatus } from './system-status.js';
+
+/** The daemon's status, or why it gave none. */
+export type DaemonView = DaemonStatus | { readonly reachable: false; readonly error: string };
+
+export interface Health {
+  readonly ok: boolean;
+  readonly daemon: DaemonView;
+  /** null without a configuration (nothing to compare the system with). */
+  readonly system: SystemStatus | null;
+  readonly problems: readonly Problem[];
+}
+
+async function daemonStatus(socket: string): Promise<DaemonView> {
+  try {
+    const client = await connect(socket);
+    const status = await client.status();
+    await client.close();
+    return status;
+  } catch (error) {
+    return { reachable: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** The problems only the daemon's view shows. */
+function daemonProblems(daemon: DaemonView, socket: string): Problem[] {
+  if ('reachable' in daemon)
+    return [{ code: 'DAEMON_UNREACHABLE', message: `the daemon does not answer on ${socket}` }];
+  const lost = daemon.recovery?.lost ?? 0;
+  if (lost === 0) return [];
+  return [
+    {
+      code: 'RECORDS_LOST',
+      message: `${lost} record(s) left retention before forwarding recovered (an outage longer than retention_window, or retention_bytes too small): verify on the collector names them`,
+    },
+  ];
+}
+
+/** The health of the daemon on `socket` and, with `config`, of the system under `root`. */
+export async function health(config: Config | undefined, socket: string, root: string): Promise<Health> {
+  const daemon = await daemonStatus(socket);
+  // The system part loads libaudit and the Kerberos probe: only when there is a config to check against.
+  const system =
+    config === undefined ? null : await (await import('./system-status.js')).systemStatus(config, root);
+  const problems = [...(system?.problems ?? []), ...daemonProblems(daemon, socket)];
+  return { ok: problems.length === 0, daemon, system, problems };
+}
