@@ -38,7 +38,8 @@ fi
 
 npx tsc -p tsconfig.json
 chmod +x dist/src/cli.js
-mkdir -p dist/native
-if [[ ! -x dist/native/emit-baseline || native/c/emit-baseline.c -nt dist/native/emit-baseline ]]; then
-  gcc -O2 -Wall -Wextra -o dist/native/emit-baseline native/c/emit-baseline.c -laudit
+# The benchmarks' C baseline: built beside them, never into dist/native (which install copies to devices).
+baseline=dist/test/bench/emit-baseline
+if [[ ! -x $baseline || native/c/emit-baseline.c -nt $baseline ]]; then
+  gcc -O2 -Wall -Wextra -o "$baseline" native/c/emit-baseline.c -laudit
 fi

@@ -21,6 +21,7 @@ import type { EmitOutcome } from './outcome.js';
 import { PaceControl } from './pace-control.js';
 import { Pacer } from './pacer.js';
 import type { EmitRecord } from './record.js';
+import { ReopenBackoff } from './reopen-backoff.js';
 
 export interface BatchRequest {
   readonly batch: number;
@@ -46,28 +47,21 @@ export interface BatchReply {
   readonly fdOpen: boolean;
 }
 
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 30_000;
-
 let fd = -1;
-let backoffMs = 0;
-let retryAt = 0;
-let openError: SyscallError | undefined;
+const backoff = new ReopenBackoff<SyscallError>();
 
 /** Opens the fd if needed; while backing off after a failed open, answers with that failure at once. */
 function ensureOpen(): number {
   if (fd >= 0) return fd;
-  if (openError !== undefined && Date.now() < retryAt) throw openError;
+  const pending = backoff.pending;
+  if (pending !== undefined) throw pending;
   try {
     fd = auditOpen();
-    backoffMs = 0;
-    openError = undefined;
+    backoff.succeeded();
     return fd;
   } catch (error) {
     if (!(error instanceof SyscallError)) throw error;
-    backoffMs = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoffMs * 2));
-    retryAt = Date.now() + backoffMs;
-    openError = error;
+    backoff.failed(error);
     throw error;
   }
 }

@@ -18,7 +18,7 @@ export async function benchCli(rounds: number): Promise<BenchRow[]> {
   try {
     const cases: Array<[string, string, readonly string[]]> = [
       ["bare node -e '' (floor for any Node CLI)", process.execPath, ['-e', '']],
-      ['C baseline: process + 1 record', `${REPO_ROOT}dist/native/emit-baseline`, ['1', 'cli-bench']],
+      ['C baseline: process + 1 record', `${REPO_ROOT}dist/test/bench/emit-baseline`, ['1', 'cli-bench']],
       ['auditrelay --version', process.execPath, [CLI, '--version']],
       [
         'auditrelay emit --socket (1 event, acked)',

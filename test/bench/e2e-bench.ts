@@ -97,7 +97,7 @@ async function sustainedC(lab: Lab, n: number): Promise<number> {
   const tag = randomUUID().slice(0, 8);
   const start = process.hrtime.bigint();
   const arrived = await feedAndWait(lab, `tag="${tag}"`, n, async () => {
-    const result = await run(`${REPO_ROOT}dist/native/emit-baseline`, [String(n), tag]);
+    const result = await run(`${REPO_ROOT}dist/test/bench/emit-baseline`, [String(n), tag]);
     if (result.code !== 0) throw new Error(`emit-baseline exited ${result.code}: ${result.stderr}`);
   });
   return n / (Number(arrived - start) / 1e9);

@@ -7,7 +7,7 @@ import type { EmitRecord } from '../../src/audit/record.js';
 import { REPO_ROOT, run } from '../harness/exec.js';
 import { type BenchRow, median } from './stats.js';
 
-const BASELINE = `${REPO_ROOT}dist/native/emit-baseline`;
+const BASELINE = `${REPO_ROOT}dist/test/bench/emit-baseline`;
 
 function record(tag: string, i: number): EmitRecord {
   return { kind: 'user', type: 1121, message: `op=bench tag="${tag}" i="${i}"`, addr: null, success: true };

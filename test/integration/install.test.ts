@@ -1,6 +1,6 @@
 /** `auditrelay install --root` and `uninstall`: the layout, modes, runtime-only dependencies, config kept. */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI, run } from '../harness/exec.js';
@@ -27,6 +27,12 @@ describe('install and uninstall', { skip }, () => {
         'no development dependencies',
       );
       assert.ok(!existsSync(join(root, 'usr/lib/auditrelay/dist/test')), 'no tests');
+      const shipped = readdirSync(join(root, 'usr/lib/auditrelay'), { recursive: true, encoding: 'utf8' });
+      assert.deepEqual(
+        shipped.filter((f) => !f.startsWith('node_modules/') && /emit-baseline|fake-libaudit|\.c$/.test(f)),
+        [],
+        'no benchmark binary or test C on the device',
+      );
       const version = await run(join(root, 'usr/bin/auditrelay'), ['--version']);
       assert.equal(version.code, 0, version.stderr);
       const check = await run(join(root, 'usr/bin/auditrelay'), [

@@ -27,7 +27,7 @@ describe('emitter reopen backoff', { skip }, () => {
       '-fPIC',
       '-o',
       join(dir, 'libaudit.so.1'),
-      `${REPO_ROOT}native/c/fake-libaudit.c`,
+      `${REPO_ROOT}test/fixtures/c/fake-libaudit.c`,
     ]);
     Object.assign(process.env, {
       AUDITRELAY_LIBAUDIT: join(dir, 'libaudit.so.1'),
