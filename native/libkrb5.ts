@@ -3,55 +3,62 @@
  * krb5_get_init_creds_keytab() for `<client>` from the keytab. Doing the same shows what it would hit —
  * clock skew, unknown client, stale key — which the GSS path (kdc_timesync) can hide. libkrb5.so.3.
  */
+import koffi from 'koffi';
 import { lazy, loadLibrary } from './load.js';
 
 type Handle = unknown;
 type Out = [Handle];
 
-const bindings = lazy(() => {
+interface Bindings {
+  krb5_init_context: (out: Out) => number;
+  krb5_free_context: (ctx: Handle) => void;
+  krb5_parse_name: (ctx: Handle, name: string, out: Out) => number;
+  krb5_free_principal: (ctx: Handle, principal: Handle) => void;
+  krb5_kt_resolve: (ctx: Handle, name: string, out: Out) => number;
+  krb5_kt_close: (ctx: Handle, keytab: Handle) => number;
+  krb5_get_init_creds_keytab: (
+    ctx: Handle,
+    creds: Buffer,
+    client: Handle,
+    keytab: Handle,
+    start: number,
+    service: null,
+    options: null,
+  ) => number;
+  krb5_free_cred_contents: (ctx: Handle, creds: Buffer) => void;
+  /** A pointer, not a string: the message is ours to free with krb5_free_error_message. */
+  krb5_get_error_message: (ctx: Handle, code: number) => Handle;
+  krb5_free_error_message: (ctx: Handle, message: Handle) => void;
+}
+
+const bindings = lazy((): Bindings => {
   const lib = loadLibrary(['libkrb5.so.3'], 'AUDITRELAY_LIBKRB5');
   return {
-    initContext: lib.func('int krb5_init_context(_Out_ void **context)') as (out: Out) => number,
-    freeContext: lib.func('void krb5_free_context(void *context)') as (ctx: Handle) => void,
-    parseName: lib.func('int krb5_parse_name(void *context, const char *name, _Out_ void **principal)') as (
-      ctx: Handle,
-      name: string,
-      out: Out,
-    ) => number,
-    freePrincipal: lib.func('void krb5_free_principal(void *context, void *principal)') as (
-      ctx: Handle,
-      p: Handle,
-    ) => void,
-    ktResolve: lib.func('int krb5_kt_resolve(void *context, const char *name, _Out_ void **keytab)') as (
-      ctx: Handle,
-      name: string,
-      out: Out,
-    ) => number,
-    ktClose: lib.func('int krb5_kt_close(void *context, void *keytab)') as (
-      ctx: Handle,
-      kt: Handle,
-    ) => number,
-    getInitCredsKeytab: lib.func(
+    krb5_init_context: lib.func('int krb5_init_context(_Out_ void **context)'),
+    krb5_free_context: lib.func('void krb5_free_context(void *context)'),
+    krb5_parse_name: lib.func('int krb5_parse_name(void *context, const char *name, _Out_ void **principal)'),
+    krb5_free_principal: lib.func('void krb5_free_principal(void *context, void *principal)'),
+    krb5_kt_resolve: lib.func('int krb5_kt_resolve(void *context, const char *name, _Out_ void **keytab)'),
+    krb5_kt_close: lib.func('int krb5_kt_close(void *context, void *keytab)'),
+    krb5_get_init_creds_keytab: lib.func(
       'int krb5_get_init_creds_keytab(void *context, void *creds, void *client, void *keytab, int start, const char *service, void *options)',
-    ) as (
-      ctx: Handle,
-      creds: Buffer,
-      client: Handle,
-      kt: Handle,
-      start: number,
-      service: null,
-      options: null,
-    ) => number,
-    freeCredContents: lib.func('void krb5_free_cred_contents(void *context, void *creds)') as (
-      ctx: Handle,
-      creds: Buffer,
-    ) => void,
-    errorMessage: lib.func('const char *krb5_get_error_message(void *context, int code)') as (
-      ctx: Handle,
-      code: number,
-    ) => string,
+    ),
+    krb5_free_cred_contents: lib.func('void krb5_free_cred_contents(void *context, void *creds)'),
+    krb5_get_error_message: lib.func('void *krb5_get_error_message(void *context, int code)'),
+    krb5_free_error_message: lib.func('void krb5_free_error_message(void *context, void *message)'),
   };
 });
+
+/** The text krb5 has for `code`, copied out and freed. */
+function errorMessage(b: Bindings, ctx: Handle, code: number): string {
+  const pointer = b.krb5_get_error_message(ctx, code);
+  if (pointer === null) return `krb5 error ${code}`;
+  try {
+    return koffi.decode(pointer, 'char', -1) as string;
+  } finally {
+    b.krb5_free_error_message(ctx, pointer);
+  }
+}
 
 /** sizeof(krb5_creds) is under 200 bytes on LP64; the buffer leaves room and is zeroed for the free. */
 const CREDS_BYTES = 1024;
@@ -63,23 +70,23 @@ const CREDS_BYTES = 1024;
 export function initCredsFromKeytab(client: string, keytab: string): string | undefined {
   const b = bindings();
   const ctxOut: Out = [null];
-  const rc = b.initContext(ctxOut);
+  const rc = b.krb5_init_context(ctxOut);
   if (rc !== 0) return `krb5_init_context failed (${rc})`;
   const ctx = ctxOut[0];
   const principal: Out = [null];
   const kt: Out = [null];
   const creds = Buffer.alloc(CREDS_BYTES);
   try {
-    let code = b.parseName(ctx, client, principal);
-    if (code === 0) code = b.ktResolve(ctx, `FILE:${keytab}`, kt);
+    let code = b.krb5_parse_name(ctx, client, principal);
+    if (code === 0) code = b.krb5_kt_resolve(ctx, `FILE:${keytab}`, kt);
     if (code === 0) {
-      code = b.getInitCredsKeytab(ctx, creds, principal[0], kt[0], 0, null, null);
-      if (code === 0) b.freeCredContents(ctx, creds);
+      code = b.krb5_get_init_creds_keytab(ctx, creds, principal[0], kt[0], 0, null, null);
+      if (code === 0) b.krb5_free_cred_contents(ctx, creds);
     }
-    return code === 0 ? undefined : b.errorMessage(ctx, code);
+    return code === 0 ? undefined : errorMessage(b, ctx, code);
   } finally {
-    if (kt[0] !== null) b.ktClose(ctx, kt[0]);
-    if (principal[0] !== null) b.freePrincipal(ctx, principal[0]);
-    b.freeContext(ctx);
+    if (kt[0] !== null) b.krb5_kt_close(ctx, kt[0]);
+    if (principal[0] !== null) b.krb5_free_principal(ctx, principal[0]);
+    b.krb5_free_context(ctx);
   }
 }

@@ -13,6 +13,7 @@ import { newRunId, SequenceCounter } from './numbering.js';
 import type { EmitOutcome } from './outcome.js';
 import { PaceControl } from './pace-control.js';
 import type { Pace } from './pacer.js';
+import { Progress } from './progress.js';
 import type { EmitRecord } from './record.js';
 
 interface Pending {
@@ -52,6 +53,7 @@ export class Emitter {
   #fdOpen = false;
   #drained: (() => void) | undefined;
   readonly #pace = new PaceControl();
+  readonly #progress = new Progress();
   readonly #sequence = new SequenceCounter();
   /** This emitter's run id (ar_run). */
   readonly run: string;
@@ -92,18 +94,52 @@ export class Emitter {
   emit(record: EmitRecord): Promise<EmitOutcome> {
     if (this.#closing) return Promise.resolve(failure('EMITTER_STOPPED', 'The emitter is stopping'));
     return new Promise((resolve) => {
+      this.#progress.waiting(performance.now());
       this.#queue.push({ record, resolve });
       this.#pump();
     });
   }
 
-  /** Waits for every queued record to be answered, then stops the worker (closing the audit fd). */
-  async close(): Promise<void> {
+  /** How long records have waited without the worker answering any (0 while none waits). */
+  stalledMs(now = performance.now()): number {
+    return this.#progress.stalledMs(now);
+  }
+
+  /**
+   * Waits for every queued record to be answered, then stops the worker (closing the audit fd). Past
+   * `deadlineMs` the worker is terminated and what it still held fails with EMITTER_STOPPED: never acked.
+   */
+  async close(deadlineMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.#closing = true;
-    if (this.pending > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    if (this.pending > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const drained = new Promise<void>((resolve) => (this.#drained = resolve));
+      const late = new Promise<'late'>((resolve) => {
+        if (Number.isFinite(deadlineMs)) timer = setTimeout(() => resolve('late'), deadlineMs);
+      });
+      const outcome = await Promise.race([drained, late]);
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        this.#abandon();
+        // A worker blocked inside a libaudit call cannot be interrupted: do not wait for it, nor let it
+        // keep the process alive.
+        this.#worker?.unref();
+        void this.#worker?.terminate();
+        this.#worker = undefined;
+        return;
+      }
+    }
     const worker = this.#worker;
     this.#worker = undefined;
     if (worker !== undefined) await worker.terminate();
+  }
+
+  /** Fails every record not yet answered (the worker is being terminated). */
+  #abandon(): void {
+    const left = [...this.#queue.splice(0), ...[...this.#inFlight.values()].flat()];
+    this.#inFlight.clear();
+    for (const pending of left)
+      pending.resolve(failure('EMITTER_STOPPED', 'The daemon stopped before the kernel answered'));
   }
 
   #spawn(): Worker {
@@ -153,6 +189,7 @@ export class Emitter {
       this.#inFlight.delete(reply.batch);
       this.#pump();
     }
+    this.#progress.answered(performance.now(), this.pending > 0);
     this.#onAnswered?.();
   }
 
@@ -167,6 +204,7 @@ export class Emitter {
     }
     this.#inFlight.clear();
     this.#pump();
+    this.#progress.answered(performance.now(), this.pending > 0);
     this.#onAnswered?.();
   }
 }

@@ -38,6 +38,12 @@ export interface DaemonDeps {
 }
 
 const STATUS_PERIOD_MS = 5000;
+/**
+ * The watchdog's health check: records waiting this long with no answer from the worker mean the path to
+ * the kernel is wedged. A full kernel backlog legitimately holds one call up to backlog_wait_time (60 s by
+ * default), so only longer counts; systemd then restarts the daemon within WatchdogSec.
+ */
+const WATCHDOG_STALL_MS = 75_000;
 
 export class Daemon {
   readonly #deps: DaemonDeps;
@@ -119,7 +125,7 @@ export class Daemon {
       () => this.#deps.notifier.status(summary(this.#counters)),
       STATUS_PERIOD_MS,
     );
-    this.#deps.notifier.startWatchdog(() => true);
+    this.#deps.notifier.startWatchdog(() => this.#emitter.stalledMs() < WATCHDOG_STALL_MS);
   }
 
   /** Re-reads the config file; on any problem logs it and keeps running with the old one. */
@@ -159,7 +165,7 @@ export class Daemon {
       ['stop timers', () => this.#stopTimers()],
       ['answer in-flight requests', () => this.#clients.drain(this.#runtime.config.daemon.stop_timeout)],
       ['record refusals', () => this.#refusals.stop()],
-      ['close the audit fd', () => this.#emitter.close()],
+      ['close the audit fd', () => this.#emitter.close(this.#runtime.config.daemon.stop_timeout)],
     ];
     for (const [name, step] of steps) {
       try {

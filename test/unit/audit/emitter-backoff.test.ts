@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Emitter } from '../../../src/audit/emitter.js';
@@ -20,6 +20,7 @@ describe('emitter reopen backoff', { skip }, () => {
   const dir = makeTempDir('auditrelay-fake-libaudit-');
   const calls = join(dir, 'calls');
   const ready = join(dir, 'ready');
+  const hang = join(dir, 'hang');
   const saved = { ...process.env };
   before(() => {
     execFileSync('cc', [
@@ -33,10 +34,11 @@ describe('emitter reopen backoff', { skip }, () => {
       AUDITRELAY_LIBAUDIT: join(dir, 'libaudit.so.1'),
       FAKE_AUDIT_CALLS: calls,
       FAKE_AUDIT_READY: ready,
+      FAKE_AUDIT_HANG: hang,
     });
   });
   after(() => {
-    for (const key of ['AUDITRELAY_LIBAUDIT', 'FAKE_AUDIT_CALLS', 'FAKE_AUDIT_READY']) {
+    for (const key of ['AUDITRELAY_LIBAUDIT', 'FAKE_AUDIT_CALLS', 'FAKE_AUDIT_READY', 'FAKE_AUDIT_HANG']) {
       if (saved[key] === undefined) delete process.env[key];
     }
     removeTempDir(dir);
@@ -70,6 +72,26 @@ describe('emitter reopen backoff', { skip }, () => {
       assert.equal(emitter.fdOpen, true);
     } finally {
       await emitter.close();
+    }
+  });
+
+  it('shows the stall and stops within its deadline when a libaudit call hangs, acking nothing it held', async () => {
+    writeFileSync(ready, '');
+    writeFileSync(hang, '');
+    const emitter = new Emitter();
+    try {
+      const outcomes = [emitter.emit(record), emitter.emit(record)];
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.ok(emitter.stalledMs() >= 250, `stalled for ${emitter.stalledMs()} ms`);
+      const started = performance.now();
+      await emitter.close(200);
+      const took = performance.now() - started;
+      assert.ok(took < 2000, `close returned after ${Math.round(took)} ms, not when the call returned`);
+      for (const outcome of await Promise.all(outcomes)) {
+        assert.deepEqual([outcome.ok, outcome.ok ? '' : outcome.code], [false, 'EMITTER_STOPPED']);
+      }
+    } finally {
+      rmSync(hang, { force: true });
     }
   });
 });
