@@ -134,6 +134,19 @@ const daemon = z.strictObject({
     .describe('On SIGTERM, how long to finish in-flight events before exiting anyway.'),
 });
 
+/** Marks a key SIGHUP applies: its description starts with this (and the configuration reference says so). */
+export const RELOAD_MARK = 'reload: ';
+
+/**
+ * `[daemon]` keys a SIGHUP applies, read from the schema's own descriptions: the one list, for the daemon's
+ * reload and for the configuration reference. Every other `[daemon]` key needs a restart.
+ */
+export const RELOADABLE_DAEMON_KEYS: ReadonlySet<string> = new Set(
+  Object.entries(daemon.shape)
+    .filter(([, schema]) => schema.description?.startsWith(RELOAD_MARK))
+    .map(([key]) => key),
+);
+
 const client = z
   .strictObject({
     name: z

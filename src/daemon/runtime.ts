@@ -4,7 +4,7 @@
  */
 import type { TypeTable } from '../audit/event-types.js';
 import { ConfigError, type ConfigProblem } from '../config/config-error.js';
-import type { Config } from '../config/schema.js';
+import { type Config, RELOADABLE_DAEMON_KEYS } from '../config/schema.js';
 import type { Accounts } from './accounts.js';
 import { compilePolicy, type Policy } from './policy.js';
 
@@ -28,11 +28,14 @@ export function prepareRuntime(file: string, config: Config, accounts: Accounts,
 }
 
 /**
- * Keys a SIGHUP cannot change (they shape the socket, the process or the forwarding monitor): named in a
- * warning when changed.
+ * Changed keys a SIGHUP cannot apply, named in a warning: every `[daemon]` key the schema does not mark
+ * reloadable (they shape the socket or the process), and of `[forwarding]` what the daemon's monitor was
+ * built with (its presence, the port). The rest of `[forwarding]` and `[auditd]` is apply's.
  */
 export function restartOnlyChanges(before: Config, after: Config): string[] {
-  const keys = ['socket', 'socket_mode', 'socket_group', 'stop_timeout'] as const;
+  // Both sides: an optional key (socket_group) may be set in one file only.
+  const all = new Set([...Object.keys(before.daemon), ...Object.keys(after.daemon)]);
+  const keys = ([...all] as Array<keyof Config['daemon']>).filter((k) => !RELOADABLE_DAEMON_KEYS.has(k));
   const changed = keys.filter((k) => before.daemon[k] !== after.daemon[k]).map((k) => `daemon.${k}`);
   if ((before.forwarding === undefined) !== (after.forwarding === undefined)) changed.push('[forwarding]');
   else if (before.forwarding?.port !== after.forwarding?.port) changed.push('forwarding.port');

@@ -3,7 +3,7 @@
  * meanings). A unit test fails when the committed file is stale; `npm run evidence` rewrites it.
  */
 import { z } from 'zod';
-import { configSchema } from '../../src/config/schema.js';
+import { configSchema, RELOAD_MARK } from '../../src/config/schema.js';
 
 interface JsonSchema {
   type?: string;
@@ -65,8 +65,8 @@ function rows(section: JsonSchema, path: string[]): string[] {
   return Object.entries(section.properties ?? {}).map(([key, s]) => {
     const def = at([...path, key]);
     const type = typeOf(s, def);
-    const text = (s.description ?? '').replace(/^reload: /, '');
-    const reload = (s.description ?? '').startsWith('reload:') ? 'yes' : '';
+    const text = (s.description ?? '').replace(RELOAD_MARK, '');
+    const reload = (s.description ?? '').startsWith(RELOAD_MARK) ? 'yes' : '';
     const extra = constraints(s);
     return `| \`${key}\` | ${type} | ${shown(def, type)} | ${reload} | ${text}${extra === '' ? '' : ` (${extra})`} |`;
   });
