@@ -36,13 +36,31 @@ export interface EmitterOptions {
   readonly onAnswered?: () => void;
 }
 
+/** What the daemon needs of the path to the kernel: the seam its unit tests fill with a fake. */
+export interface EmitterPort {
+  /** The run id records carry as ar_run. */
+  readonly run: string;
+  readonly pace: Pace;
+  /** Records waiting or in flight. */
+  readonly pending: number;
+  /** Whether the audit fd was open after the last batch. */
+  readonly fdOpen: boolean;
+  /** Queues one record; resolves with the kernel's verdict, never rejects. */
+  emit(record: EmitRecord): Promise<EmitOutcome>;
+  setPace(pace: Pace): void;
+  /** How long records have waited without an answer (0 while none waits). */
+  stalledMs(): number;
+  /** Answers what is queued, then closes the audit fd; past `deadlineMs` fails what is left. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
 const WORKER_URL = new URL('./emitter-worker.js', import.meta.url);
 
 function failure(code: KnownCode, message: string): EmitOutcome {
   return { ok: false, code, errno: 0, syscall: 'emitter', message };
 }
 
-export class Emitter {
+export class Emitter implements EmitterPort {
   readonly #maxBatch: number;
   readonly #maxInFlight: number;
   readonly #queue: Pending[] = [];

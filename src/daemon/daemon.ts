@@ -3,8 +3,8 @@
  * request (validate first; on error keep the old config), stop in reverse (stop accepting, answer what was
  * read, close the audit fd) within a deadline. Each stop step runs in its own try/catch.
  */
-import type { Server } from 'node:net';
-import { Emitter } from '../audit/emitter.js';
+import type { Server, Socket } from 'node:net';
+import { Emitter, type EmitterOptions, type EmitterPort } from '../audit/emitter.js';
 import type { TypeTable } from '../audit/event-types.js';
 import { heartbeatRecord } from '../audit/heartbeat.js';
 import { newRunId } from '../audit/numbering.js';
@@ -24,7 +24,7 @@ import { memoryMiB } from './memory.js';
 import { RefusalReporter } from './refusals.js';
 import { handleRequest, type RequestContext } from './requests.js';
 import { prepareRuntime, type Runtime, restartOnlyChanges } from './runtime.js';
-import { identifyPeer, socketFd } from './sender.js';
+import { identifyPeer, type Peer, socketFd } from './sender.js';
 import type { DaemonStatus } from './status-reply.js';
 
 export interface DaemonDeps {
@@ -35,6 +35,12 @@ export interface DaemonDeps {
   /** fd systemd passed (socket activation), if any. */
   readonly listenFd: number | undefined;
   readonly version: string;
+  /** The path to the kernel (default: the worker-thread Emitter over libaudit). */
+  readonly makeEmitter?: (options: EmitterOptions) => EmitterPort;
+  /** The kernel's identity of an accepted socket's peer (default: SO_PEERCRED and friends). */
+  readonly identify?: (socket: Socket) => Peer;
+  /** Wall clock in ms (default Date.now): uptime and the time stamps of status. */
+  readonly now?: () => number;
 }
 
 const STATUS_PERIOD_MS = 5000;
@@ -49,9 +55,10 @@ export class Daemon {
   readonly #deps: DaemonDeps;
   readonly #counters: Counters = newCounters();
   readonly #clients: Clients;
-  readonly #emitter: Emitter;
+  readonly #emitter: EmitterPort;
   readonly #runId = newRunId();
-  readonly #startedAt = Date.now();
+  readonly #now: () => number;
+  readonly #startedAt: number;
   #runtime: Runtime;
   readonly #refusals: RefusalReporter;
   #server: Server | undefined;
@@ -64,7 +71,9 @@ export class Daemon {
   constructor(runtime: Runtime, deps: DaemonDeps) {
     this.#runtime = runtime;
     this.#deps = deps;
-    this.#emitter = new Emitter({
+    this.#now = deps.now ?? Date.now;
+    this.#startedAt = this.#now();
+    this.#emitter = (deps.makeEmitter ?? ((options) => new Emitter(options)))({
       pace: paceOf(runtime.config),
       run: this.#runId,
       onAccepted: (record, seq) => this.#forwarding?.accepted(record, seq),
@@ -84,7 +93,7 @@ export class Daemon {
       status: () => this.status(),
     };
     this.#clients = new Clients({
-      identify: (socket) => identifyPeer(socketFd(socket)),
+      identify: deps.identify ?? ((socket) => identifyPeer(socketFd(socket))),
       handle: (line, peer) => handleRequest(this.#requests, line, peer),
       config: () => this.#runtime.config.daemon,
       congested: () => this.#emitter.pending >= this.#runtime.config.daemon.queue_limit,
@@ -184,7 +193,7 @@ export class Daemon {
       version: this.#deps.version,
       pid: process.pid,
       run: this.#runId,
-      uptime_s: Math.round((Date.now() - this.#startedAt) / 1000),
+      uptime_s: Math.round((this.#now() - this.#startedAt) / 1000),
       connections: this.#clients.open,
       connection_cap: this.#clients.counts.cap,
       memory: memoryMiB(),
@@ -219,7 +228,7 @@ export class Daemon {
     if (!outcome.ok) {
       this.#counters.kernelFailures++;
       this.#counters.lastKernelError = outcome.code;
-      this.#counters.lastKernelErrorAt = new Date().toISOString();
+      this.#counters.lastKernelErrorAt = new Date(this.#now()).toISOString();
       this.#deps.log.error(`kernel refused an auditrelay record: ${outcome.message}`);
     }
     return outcome.ok;
@@ -230,7 +239,7 @@ export class Daemon {
     const seq = ++this.#counters.heartbeatSeq;
     const interval = this.#runtime.config.daemon.heartbeat_interval;
     const ok = await this.#emitInternal(heartbeatRecord(seq, interval));
-    this.#counters.lastHeartbeatAt = new Date().toISOString();
+    this.#counters.lastHeartbeatAt = new Date(this.#now()).toISOString();
     this.#counters.lastHeartbeatOk = ok;
   }
 

@@ -5,7 +5,7 @@
  *
  * @relation(AR-REQ-005)
  */
-import type { Emitter } from '../audit/emitter.js';
+import type { EmitterPort } from '../audit/emitter.js';
 import { parseEvent } from '../audit/event.js';
 import { EventError } from '../audit/event-error.js';
 import type { TypeTable } from '../audit/event-types.js';
@@ -21,7 +21,7 @@ import type { Peer } from './sender.js';
 import type { DaemonStatus } from './status-reply.js';
 
 export interface RequestContext {
-  readonly emitter: Emitter;
+  readonly emitter: EmitterPort;
   readonly types: TypeTable;
   readonly counters: Counters;
   readonly refusals: RefusalReporter;
