@@ -8,10 +8,16 @@ import { EventError } from './event-error.js';
 import type { Resend } from './numbering.js';
 
 /** The application process that sent the event, as the kernel reported it (SO_PEERCRED) plus /proc. */
+/**
+ * The process that sent an event, as the kernel identified it when it connected (SO_PEERCRED,
+ * SO_PEERGROUPS; daemon/sender.ts): the policy reads uid and groups, the record carries the rest.
+ */
 export interface Sender {
   readonly pid: number;
   readonly uid: number;
   readonly gid: number;
+  /** Supplementary groups (without `gid`). */
+  readonly gids: readonly number[];
   readonly comm?: string | undefined;
   readonly exe?: string | undefined;
 }

@@ -6,16 +6,16 @@
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { AuditRelayError } from '../errors/error.js';
-import { detectAudit } from '../forwarding/audit-install.js';
+import { detectAudit } from '../forwarding/installed-audit.js';
 import { makePlan, type Plan } from '../forwarding/plan.js';
 import { restartCommand, runRestart } from '../forwarding/restart.js';
 import { unifiedDiff } from '../forwarding/unified-diff.js';
 import { clearJournal, commitAll, journalPath, resumeJournal } from '../forwarding/write-journal.js';
 import { type PreflightReport, preflight } from '../kerberos/preflight.js';
+import { checkLines } from './check-lines.js';
 import { loadForwardingConfig } from './load-config.js';
 import { CONFIG_OPTION, JSON_OPTION } from './options.js';
 import { makeOutput } from './output.js';
-import { checkLines } from './report.js';
 
 interface ApplyArgs {
   config: string;

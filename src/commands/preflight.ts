@@ -5,10 +5,10 @@
 import type { CommandModule } from 'yargs';
 import { AuditRelayError } from '../errors/error.js';
 import { preflight } from '../kerberos/preflight.js';
+import { checkLines } from './check-lines.js';
 import { loadForwardingConfig } from './load-config.js';
 import { CONFIG_OPTION, JSON_OPTION } from './options.js';
 import { makeOutput } from './output.js';
-import { checkLines } from './report.js';
 
 interface PreflightArgs {
   config: string;

@@ -5,21 +5,21 @@
  * tests use); the daemon supplies the kernel-backed ones.
  */
 import type { Socket } from 'node:net';
+import type { Sender } from '../audit/record.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { Admission } from './admission.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { errorReply, formatReply, type Reply, RequestError } from './protocol.js';
-import type { Peer } from './sender.js';
 
 /** Refused connections are logged at most once per this interval, with the count since the last log. */
 const REFUSAL_LOG_MS = 10_000;
 
 export interface ClientsDeps {
   /** The kernel's identity of the peer of an accepted socket; throws when it has none. */
-  readonly identify: (socket: Socket) => Peer;
+  readonly identify: (socket: Socket) => Sender;
   /** Answers one request line; never rejects. */
-  readonly handle: (line: Buffer, peer: Peer) => Promise<Reply>;
+  readonly handle: (line: Buffer, peer: Sender) => Promise<Reply>;
   readonly config: () => Config['daemon'];
   /** True while the queue to the kernel is full. */
   readonly congested: () => boolean;
@@ -80,7 +80,7 @@ export class Clients {
   }
 
   accept(socket: Socket): void {
-    let peer: Peer;
+    let peer: Sender;
     try {
       peer = this.#deps.identify(socket);
     } catch (error) {
@@ -130,7 +130,7 @@ export class Clients {
   }
 
   /** One error line, then the close; logged at most once per REFUSAL_LOG_MS with the count. */
-  #refuse(socket: Socket, peer: Peer, error: RequestError): void {
+  #refuse(socket: Socket, peer: Sender, error: RequestError): void {
     socket.end(formatReply(errorReply(null, error)), () => socket.destroy());
     this.#refusedSinceLog++;
     const now = Date.now();

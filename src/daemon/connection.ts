@@ -9,9 +9,9 @@
  * @relation(AR-REQ-006)
  */
 import type { Socket } from 'node:net';
+import type { Sender } from '../audit/record.js';
 import { TickWriter } from '../tick-writer.js';
 import { errorReply, formatReply, type Reply, RequestError } from './protocol.js';
-import type { Peer } from './sender.js';
 
 export interface ConnectionLimits {
   readonly maxLineBytes: number;
@@ -22,7 +22,7 @@ export interface ConnectionLimits {
 /** What a connection needs from the daemon. */
 export interface ConnectionHost {
   /** Answers one request line (its bytes, without the newline); never rejects. */
-  handle(line: Buffer, peer: Peer): Promise<Reply>;
+  handle(line: Buffer, peer: Sender): Promise<Reply>;
   limits(): ConnectionLimits;
   /** True while the queue to the kernel is full: no connection reads. */
   congested(): boolean;
@@ -42,7 +42,7 @@ function isBlank(line: Buffer): boolean {
 }
 
 export class Connection {
-  readonly peer: Peer;
+  readonly peer: Sender;
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
   readonly #slots: Slot[] = [];
@@ -57,7 +57,7 @@ export class Connection {
   #unread: Buffer | undefined;
   #idle: NodeJS.Timeout | undefined;
 
-  constructor(socket: Socket, peer: Peer, host: ConnectionHost) {
+  constructor(socket: Socket, peer: Sender, host: ConnectionHost) {
     this.peer = peer;
     this.#socket = socket;
     this.#host = host;

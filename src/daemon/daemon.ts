@@ -9,7 +9,7 @@ import type { TypeTable } from '../audit/event-types.js';
 import { heartbeatRecord } from '../audit/heartbeat.js';
 import { newRunId } from '../audit/numbering.js';
 import type { Pace } from '../audit/pacer.js';
-import type { EmitRecord } from '../audit/record.js';
+import type { EmitRecord, Sender } from '../audit/record.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -24,7 +24,7 @@ import { memoryMiB } from './memory.js';
 import { RefusalReporter } from './refusals.js';
 import { handleRequest, type RequestContext } from './requests.js';
 import { prepareRuntime, type Runtime, restartOnlyChanges } from './runtime.js';
-import { identifyPeer, type Peer, socketFd } from './sender.js';
+import { identifySender, socketFd } from './sender.js';
 import type { DaemonStatus } from './status-reply.js';
 
 export interface DaemonDeps {
@@ -38,7 +38,7 @@ export interface DaemonDeps {
   /** The path to the kernel (default: the worker-thread Emitter over libaudit). */
   readonly makeEmitter?: (options: EmitterOptions) => EmitterPort;
   /** The kernel's identity of an accepted socket's peer (default: SO_PEERCRED and friends). */
-  readonly identify?: (socket: Socket) => Peer;
+  readonly identify?: (socket: Socket) => Sender;
   /** Wall clock in ms (default Date.now): uptime and the time stamps of status. */
   readonly now?: () => number;
 }
@@ -93,7 +93,7 @@ export class Daemon {
       status: () => this.status(),
     };
     this.#clients = new Clients({
-      identify: deps.identify ?? ((socket) => identifyPeer(socketFd(socket))),
+      identify: deps.identify ?? ((socket) => identifySender(socketFd(socket))),
       handle: (line, peer) => handleRequest(this.#requests, line, peer),
       config: () => this.#runtime.config.daemon,
       congested: () => this.#emitter.pending >= this.#runtime.config.daemon.queue_limit,

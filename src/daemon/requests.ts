@@ -10,6 +10,7 @@ import { parseEvent } from '../audit/event.js';
 import { EventError } from '../audit/event-error.js';
 import type { TypeTable } from '../audit/event-types.js';
 import { kernelHint } from '../audit/kernel-hints.js';
+import type { Sender } from '../audit/record.js';
 import { buildRecord } from '../audit/record.js';
 import { AuditRelayError } from '../errors/error.js';
 import type { Logger } from '../log/logger.js';
@@ -17,7 +18,6 @@ import type { Counters } from './counters.js';
 import { errorReply, parseRequest, type Reply, RequestError, type RequestId } from './protocol.js';
 import type { RefusalReporter } from './refusals.js';
 import type { Runtime } from './runtime.js';
-import type { Peer } from './sender.js';
 import type { DaemonStatus } from './status-reply.js';
 
 export interface RequestContext {
@@ -30,7 +30,7 @@ export interface RequestContext {
   status(): DaemonStatus;
 }
 
-async function handleEvent(ctx: RequestContext, id: RequestId, input: Record<string, unknown>, peer: Peer) {
+async function handleEvent(ctx: RequestContext, id: RequestId, input: Record<string, unknown>, peer: Sender) {
   const runtime = ctx.runtime();
   const event = parseEvent(input, ctx.types);
   if (runtime.policy.allows(peer, event.type.number) === undefined) {
@@ -60,7 +60,7 @@ async function handleEvent(ctx: RequestContext, id: RequestId, input: Record<str
 }
 
 /** Answers one request line from `peer`; never rejects. */
-export async function handleRequest(ctx: RequestContext, line: Uint8Array, peer: Peer): Promise<Reply> {
+export async function handleRequest(ctx: RequestContext, line: Uint8Array, peer: Sender): Promise<Reply> {
   let id: RequestId = null;
   try {
     const request = parseRequest(line);

@@ -17,10 +17,6 @@ import type { Sender } from '../audit/record.js';
 import { AuditRelayError } from '../errors/error.js';
 
 /** A sender plus its groups, primary first (for policy; not written to the record). */
-export interface Peer extends Sender {
-  readonly gids: readonly number[];
-}
-
 function readOr<T>(read: () => T): T | undefined {
   try {
     return read();
@@ -52,7 +48,7 @@ function program(fd: number, pid: number): Pick<Sender, 'comm' | 'exe'> {
 }
 
 /** Identifies the peer of a connected Unix socket fd. */
-export function identifyPeer(fd: number): Peer {
+export function identifySender(fd: number): Sender {
   const cred = peerCredentials(fd);
   const groups = peerGroups(fd).filter((gid) => gid !== cred.gid);
   return {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditRelayError } from '../errors/error.js';
-import type { AuditInstall } from './audit-install.js';
+import type { AuditInstall } from './installed-audit.js';
 import { renderAudispRemote, renderAuditd, renderAuRemotePlugin } from './render.js';
 import type { ApplyConfig } from './schema.js';
 import { findStorageLeaks, type StorageLeak } from './storage-leaks.js';

@@ -9,7 +9,7 @@ import { Retention } from '../../src/audit/retention.js';
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc');
 const types = { toNumber: () => 1121, toName: () => 'TRUSTED_APP' };
-const sender = { pid: 1234, uid: 1000, gid: 1000, comm: 'webui', exe: '/usr/bin/node' };
+const sender = { pid: 1234, uid: 1000, gid: 1000, gids: [], comm: 'webui', exe: '/usr/bin/node' };
 const n = 100_000;
 gc();
 const before = process.memoryUsage().heapUsed;

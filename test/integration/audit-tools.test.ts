@@ -44,7 +44,7 @@ const BAIT = [
 ];
 const ADDRS = ['192.0.2.7', '2001:db8::7', '198.51.100.9'];
 /** The sender claims to be sshd: its fields must not stand in for the record's own exe/uid/pid. */
-const SENDER: Sender = { pid: 4242, uid: 4242, gid: 4242, comm: 'sshd', exe: '/usr/sbin/sshd' };
+const SENDER: Sender = { pid: 4242, uid: 4242, gid: 4242, gids: [], comm: 'sshd', exe: '/usr/sbin/sshd' };
 
 const value = fc.oneof(
   fc.constantFrom(...BAIT),

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { identifyPeer, type Peer, socketFd } from '../../src/daemon/sender.js';
+import type { Sender } from '../../src/audit/record.js';
+import { identifySender, socketFd } from '../../src/daemon/sender.js';
 import { REPO_ROOT } from '../harness/exec.js';
 import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
 
@@ -39,7 +40,7 @@ describe('peer identity', { skip }, () => {
   });
 
   /** Runs the client, blocks until it has changed, then identifies the connection it made. */
-  async function identifyAfter(mode: 'groups' | 'reuse'): Promise<{ peer: Peer; told: string }> {
+  async function identifyAfter(mode: 'groups' | 'reuse'): Promise<{ peer: Sender; told: string }> {
     const fifo = join(dir, `${mode}.fifo`);
     execFileSync('mkfifo', [fifo]);
     const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
@@ -47,7 +48,7 @@ describe('peer identity', { skip }, () => {
     if (child.pid !== undefined) started.push(child.pid);
     const told = readFileSync(fifo, 'utf8'); // blocks the event loop: nothing is accepted before this
     const socket = await accepted;
-    const peer = identifyPeer(socketFd(socket));
+    const peer = identifySender(socketFd(socket));
     socket.destroy();
     return { peer, told };
   }

@@ -12,7 +12,7 @@ describe('buildRecord', () => {
     );
     const record = buildRecord(
       event,
-      { pid: 42, uid: 1000, gid: 100, comm: 'webui', exe: '/usr/bin/web ui' },
+      { pid: 42, uid: 1000, gid: 100, gids: [], comm: 'webui', exe: '/usr/bin/web ui' },
       4096,
     );
     assert.equal(record.kind, 'user');

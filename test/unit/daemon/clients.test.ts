@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import winston from 'winston';
+import type { Sender } from '../../../src/audit/record.js';
 import type { Config } from '../../../src/config/schema.js';
 import { Admission, FD_HEADROOM, openFileLimit } from '../../../src/daemon/admission.js';
 import { Clients } from '../../../src/daemon/clients.js';
-import type { Peer } from '../../../src/daemon/sender.js';
 import type { Logger } from '../../../src/log/logger.js';
 import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';
 
@@ -50,7 +50,7 @@ describe('connection admission', () => {
     dir = makeTempDir('auditrelay-clients-');
     path = join(dir, 's.sock');
     clients = new Clients({
-      identify: (): Peer => ({ pid: 1, uid: nextUid, gid: nextUid, gids: [] }),
+      identify: (): Sender => ({ pid: 1, uid: nextUid, gid: nextUid, gids: [] }),
       handle: async () => ({ id: null, ok: true }),
       config: () => DAEMON,
       congested: () => false,
@@ -102,7 +102,7 @@ describe('connection admission', () => {
     let congested = true;
     let handled = 0;
     const other = new Clients({
-      identify: (): Peer => ({ pid: 1, uid: 3000, gid: 3000, gids: [] }),
+      identify: (): Sender => ({ pid: 1, uid: 3000, gid: 3000, gids: [] }),
       handle: async () => {
         handled++;
         return { id: null, ok: true };

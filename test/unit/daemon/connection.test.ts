@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Sender } from '../../../src/audit/record.js';
 import { Connection, type ConnectionHost, type ConnectionLimits } from '../../../src/daemon/connection.js';
 import type { Reply } from '../../../src/daemon/protocol.js';
-import type { Peer } from '../../../src/daemon/sender.js';
 import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';
 
-const PEER: Peer = { pid: 1, uid: 1000, gid: 1000, gids: [1000] };
+const PEER: Sender = { pid: 1, uid: 1000, gid: 1000, gids: [1000] };
 
 /** A host that answers each line with its text, holding every answer until `release()`. */
 class FakeHost implements ConnectionHost {

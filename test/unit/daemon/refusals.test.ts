@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import type { EmitRecord } from '../../../src/audit/record.js';
 import { NAMED_SENDERS, RefusalReporter } from '../../../src/daemon/refusals.js';
 
-const alice = { pid: 10, uid: 1000, gid: 1000, comm: 'web ui' };
-const alice2 = { pid: 12, uid: 1000, gid: 1000, comm: 'cron', exe: '/usr/sbin/cron' };
-const bob = { pid: 11, uid: 1001, gid: 1001 };
+const alice = { pid: 10, uid: 1000, gid: 1000, gids: [], comm: 'web ui' };
+const alice2 = { pid: 12, uid: 1000, gid: 1000, gids: [], comm: 'cron', exe: '/usr/sbin/cron' };
+const bob = { pid: 11, uid: 1001, gid: 1001, gids: [] };
 
 const messages = (records: EmitRecord[]) => records.map((r) => (r.kind === 'user' ? r.message : r.op));
 
@@ -54,7 +54,7 @@ describe('refusal reporting', () => {
     const records: EmitRecord[] = [];
     const reporter = new RefusalReporter((r) => records.push(r), 3_600_000);
     for (let pid = 100; pid < 100 + NAMED_SENDERS + 5; pid++) {
-      reporter.refused({ pid, uid: 1000, gid: 1000 }, 'POLICY_DENIED', 'USER_LOGIN');
+      reporter.refused({ pid, uid: 1000, gid: 1000, gids: [] }, 'POLICY_DENIED', 'USER_LOGIN');
     }
     reporter.flush();
     assert.equal(records.length, 1 + (NAMED_SENDERS - 1) + 1);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dpkgAuditdVersion, parseAuditctlVersion } from '../../../src/forwarding/audit-install.js';
+import { dpkgAuditdVersion, parseAuditctlVersion } from '../../../src/forwarding/installed-audit.js';
 import { forwardingProcesses, parseStat } from '../../../src/forwarding/processes.js';
 
 describe('installed audit and processes', () => {

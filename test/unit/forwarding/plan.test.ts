@@ -8,7 +8,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseConfig } from '../../../src/config/load.js';
-import type { AuditInstall } from '../../../src/forwarding/audit-install.js';
+import type { AuditInstall } from '../../../src/forwarding/installed-audit.js';
 import { CRASH_SAFE_MAX_RESTARTS, makePlan } from '../../../src/forwarding/plan.js';
 import { STOCK } from '../../harness/audit-root.js';
 import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';

@@ -1,0 +1,61 @@
+/**
+ * What the customer's collector and KDC need for this device to be accepted: the collector's auditd.conf
+ * keys, the kadmin commands for both principals and keytabs, and the rules that trip integrators up
+ * (platform-facts: principal naming, tcp_max_per_addr, the raw host name).
+ */
+import { clientPrincipal, servicePrincipal } from '../kerberos/principal.js';
+import type { ForwardingConfig } from './schema.js';
+
+/** Where the collector's auditd reads its service key (its krb5_key_file). */
+export const COLLECTOR_KEYTAB = '/etc/audit/audit.key';
+
+export interface CollectorKit {
+  /** The collector's auditd.conf keys, in the order to write them. */
+  readonly auditdConf: ReadonlyArray<readonly [string, string]>;
+  readonly kadmin: readonly string[];
+  readonly notes: readonly string[];
+}
+
+function collectorKeys(f: ForwardingConfig): Array<[string, string]> {
+  const krb5: Array<[string, string]> =
+    f.transport === 'krb5'
+      ? [
+          ['krb5_principal', f.client_name],
+          ['krb5_key_file', COLLECTOR_KEYTAB],
+        ]
+      : [];
+  return [
+    ['tcp_listen_port', String(f.port)],
+    ['transport', f.transport === 'krb5' ? 'KRB5' : 'TCP'],
+    ...krb5,
+    // 2, not 1: a reconnect must get in while the stale connection lingers.
+    ['tcp_max_per_addr', '2'],
+    ['tcp_client_max_idle', '0'],
+    ['distribute_network', 'no'],
+    ['local_events', 'yes'],
+    ['write_logs', 'yes'],
+  ];
+}
+
+/** The kit for this device (`host`: its gethostname()) in `realm`. */
+export function collectorKit(f: ForwardingConfig, realm: string, host: string): CollectorKit {
+  const service = `${servicePrincipal(f)}@${realm}`;
+  const client = clientPrincipal(f.client_name, realm, host);
+  return {
+    auditdConf: collectorKeys(f),
+    kadmin: [
+      `kadmin.local -q "addprinc -randkey ${service}"`,
+      `kadmin.local -q "ktadd -k ${COLLECTOR_KEYTAB} ${service}"`,
+      `chown root:root ${COLLECTOR_KEYTAB} && chmod 0400 ${COLLECTOR_KEYTAB}   # on the collector`,
+      `kadmin.local -q "addprinc -randkey ${client}"`,
+      `kadmin.local -q "ktadd -k audisp-remote.key ${client}"`,
+      `# copy audisp-remote.key to this device as ${f.keytab}, then: chown root:root ${f.keytab} && chmod 0400 ${f.keytab}`,
+    ],
+    notes: [
+      `The collector accepts this device only if its krb5_principal equals "${f.client_name}" (the first component of ${client}) and the realms match.`,
+      'tcp_max_per_addr = 2 lets a reconnect in while the stale connection lingers (1 rejects it).',
+      'The device principal uses the raw host name (gethostname()), not the FQDN.',
+      'Account for every record of this device on the collector: auditrelay verify /var/log/audit (exit 0 = nothing missing; alert on anything else).',
+    ],
+  };
+}
