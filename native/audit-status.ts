@@ -3,8 +3,7 @@
  * into a raw `struct audit_reply`, from which we read `struct audit_status` (linux/audit.h). Needs
  * CAP_AUDIT_CONTROL. Mirrors what `auditctl -s` prints.
  */
-import { auditClose, auditOpen } from './libaudit.js';
-import { lastErrno, lazy, loadLibrary } from './load.js';
+import { auditClose, auditOpen, getReply, requestStatus } from './libaudit.js';
 import { SyscallError } from './syscall-error.js';
 
 export interface KernelAuditStatus {
@@ -20,21 +19,11 @@ export interface KernelAuditStatus {
 }
 
 const AUDIT_GET = 1000;
-const GET_REPLY_BLOCKING = 0;
 /** sizeof(struct audit_reply) is about 9 KiB (MAX_AUDIT_MESSAGE_LENGTH 8970 + headers): leave room. */
 const REPLY_BYTES = 16384;
 /** struct audit_reply: int type; int len; struct nlmsghdr *nlh; struct audit_message msg {nlmsghdr; data}. */
 const OFFSET_TYPE = 0;
 const OFFSET_DATA = 4 + 4 + 8 + 16;
-
-const bindings = lazy(() => {
-  const lib = loadLibrary(['libaudit.so.1'], 'AUDITRELAY_LIBAUDIT');
-  const requestStatus: (fd: number) => number = lib.func('int audit_request_status(int fd)');
-  const getReply: (fd: number, reply: Buffer, block: number, peek: number) => number = lib.func(
-    'int audit_get_reply(int fd, void *rep, int block, int peek)',
-  );
-  return { requestStatus, getReply };
-});
 
 function parse(buf: Buffer): KernelAuditStatus {
   const u32 = (index: number) => buf.readUInt32LE(OFFSET_DATA + 4 * index);
@@ -54,13 +43,10 @@ function parse(buf: Buffer): KernelAuditStatus {
 export function kernelAuditStatus(): KernelAuditStatus {
   const fd = auditOpen();
   try {
-    const { requestStatus, getReply } = bindings();
-    const rc = requestStatus(fd);
-    if (rc <= 0) throw new SyscallError('audit_request_status', rc < 0 ? -rc : lastErrno());
+    requestStatus(fd);
     const reply = Buffer.alloc(REPLY_BYTES);
     for (let attempt = 0; attempt < 8; attempt++) {
-      const got = getReply(fd, reply, GET_REPLY_BLOCKING, 0);
-      if (got < 0) throw new SyscallError('audit_get_reply', -got);
+      getReply(fd, reply);
       if (reply.readInt32LE(OFFSET_TYPE) === AUDIT_GET) return parse(reply);
     }
     throw new SyscallError('audit_get_reply', 0, 'no AUDIT_GET reply');

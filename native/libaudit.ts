@@ -51,6 +51,8 @@ interface Bindings {
   audit_msg_type_to_name: (type: number) => string | null;
   audit_value_needs_encoding: (value: Uint8Array, size: number) => number;
   audit_encode_nv_string: (name: string, value: Uint8Array, vlen: number) => string | null;
+  audit_request_status: (fd: number) => number;
+  audit_get_reply: (fd: number, reply: Buffer, block: number, peek: number) => number;
 }
 
 const bindings = lazy((): Bindings => {
@@ -77,6 +79,8 @@ const bindings = lazy((): Bindings => {
       'const void *',
       'unsigned int',
     ]),
+    audit_request_status: lib.func('int audit_request_status(int fd)'),
+    audit_get_reply: lib.func('int audit_get_reply(int fd, void *rep, int block, int peek)'),
   };
 });
 
@@ -192,4 +196,16 @@ export function encodeNvString(name: string, value: Uint8Array): string {
   const encoded = bindings().audit_encode_nv_string(name, bytes, value.length);
   if (encoded === null) throw new SyscallError('audit_encode_nv_string', lastErrno());
   return encoded;
+}
+
+/** audit_request_status(fd): asks the kernel for AUDIT_GET; throws SyscallError (EPERM without CAP_AUDIT_CONTROL). */
+export function requestStatus(fd: number): void {
+  check('audit_request_status', bindings().audit_request_status(fd));
+}
+
+/** audit_get_reply(fd, reply, blocking): the next netlink reply into `reply`; returns its length. */
+export function getReply(fd: number, reply: Buffer): number {
+  const got = bindings().audit_get_reply(fd, reply, 0, 0);
+  if (got < 0) throw new SyscallError('audit_get_reply', -got);
+  return got;
 }

@@ -6,20 +6,22 @@
 import { lazy, loadLibrary } from './load.js';
 import { SyscallError } from './syscall-error.js';
 
-const bindings = lazy(() => {
+interface Bindings {
+  sd_notify: (unsetEnvironment: number, state: string) => number;
+  sd_watchdog_enabled: (unsetEnvironment: number, usec: bigint[]) => number;
+}
+
+const bindings = lazy((): Bindings => {
   const lib = loadLibrary(['libsystemd.so.0'], 'AUDITRELAY_LIBSYSTEMD');
-  const sdNotify: (unsetEnvironment: number, state: string) => number = lib.func(
-    'int sd_notify(int unset_environment, const char *state)',
-  );
-  const sdWatchdogEnabled: (unsetEnvironment: number, usec: bigint[]) => number = lib.func(
-    'int sd_watchdog_enabled(int unset_environment, _Out_ uint64_t *usec)',
-  );
-  return { sdNotify, sdWatchdogEnabled };
+  return {
+    sd_notify: lib.func('int sd_notify(int unset_environment, const char *state)'),
+    sd_watchdog_enabled: lib.func('int sd_watchdog_enabled(int unset_environment, _Out_ uint64_t *usec)'),
+  };
 });
 
 /** Sends `state` (e.g. "READY=1\nSTATUS=…") to the service manager. Returns false when none listens. */
 export function sdNotify(state: string): boolean {
-  const rc = bindings().sdNotify(0, state);
+  const rc = bindings().sd_notify(0, state);
   if (rc < 0) throw new SyscallError('sd_notify', -rc);
   return rc > 0;
 }
@@ -27,6 +29,6 @@ export function sdNotify(state: string): boolean {
 /** The watchdog period in microseconds when systemd expects pings from this process, else undefined. */
 export function watchdogUsec(): number | undefined {
   const usec: bigint[] = [0n];
-  const rc = bindings().sdWatchdogEnabled(0, usec);
+  const rc = bindings().sd_watchdog_enabled(0, usec);
   return rc > 0 ? Number(usec[0]) : undefined;
 }

@@ -24,19 +24,22 @@ export interface PeerCredentials {
   readonly gid: number;
 }
 
-type GetSockOpt = (fd: number, level: number, name: number, value: Uint32Array, length: number[]) => number;
+interface Bindings {
+  getsockopt: (fd: number, level: number, name: number, value: Uint32Array, length: number[]) => number;
+}
 
-const bindings = lazy(() => {
+const bindings = lazy((): Bindings => {
   const libc = loadLibrary(['libc.so.6'], 'AUDITRELAY_LIBC');
-  // One signature for every option: the value is a buffer of 32-bit words (ucred, gid_t[], int).
-  const getsockopt: GetSockOpt = libc.func('getsockopt', 'int', [
-    'int',
-    'int',
-    'int',
-    'void *',
-    koffi.inout(koffi.pointer('uint32_t')),
-  ]);
-  return { getsockopt };
+  return {
+    // One signature for every option: the value is a buffer of 32-bit words (ucred, gid_t[], int).
+    getsockopt: libc.func('getsockopt', 'int', [
+      'int',
+      'int',
+      'int',
+      'void *',
+      koffi.inout(koffi.pointer('uint32_t')),
+    ]),
+  };
 });
 
 function getsockopt(

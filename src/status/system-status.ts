@@ -15,7 +15,7 @@ import { detectAudit } from '../forwarding/installed-audit.js';
 import { type JournalDrops, journalDrops } from '../forwarding/journal-drops.js';
 import { makePlan } from '../forwarding/plan.js';
 import { forwardingProcesses, forwardingUp, listProcesses } from '../forwarding/processes.js';
-import type { ApplyConfig } from '../forwarding/schema.js';
+import type { ApplyConfig, ForwardingConfig } from '../forwarding/schema.js';
 import type { StorageLeak } from '../forwarding/storage-leaks.js';
 import { journalPath } from '../forwarding/write-journal.js';
 import { type PreflightReport, preflight } from '../kerberos/preflight.js';
@@ -56,92 +56,117 @@ function readKernel(): KernelAuditStatus | { error: string } {
   }
 }
 
-export async function systemStatus(config: ApplyConfig, root: string): Promise<SystemStatus> {
+/** What the kernel's own status says is wrong. */
+function kernelProblems(kernel: SystemStatus['kernel']): Problem[] {
+  if ('error' in kernel) return [{ code: 'KERNEL_STATUS_UNREADABLE', message: kernel.error }];
   const problems: Problem[] = [];
-  const kernel = readKernel();
-  if ('error' in kernel) problems.push({ code: 'KERNEL_STATUS_UNREADABLE', message: kernel.error });
-  else {
-    if (kernel.enabled === 0)
-      problems.push({
-        code: 'KERNEL_AUDIT_DISABLED',
-        message: 'kernel audit is disabled (enabled 0): user records are dropped silently',
-      });
-    if (kernel.pid === 0)
-      problems.push({
-        code: 'AUDITD_NOT_RUNNING',
-        message: 'no auditd owns kernel audit: records go to the kernel log, not to the collector',
-      });
-    if (kernel.lost > 0)
-      problems.push({
-        code: 'KERNEL_LOST',
-        message: `the kernel lost ${kernel.lost} record(s) (backlog overflow)`,
-      });
-  }
-  const rules = droppingRules();
-  if (rules !== undefined && rules.length > 0)
+  if (kernel.enabled === 0)
     problems.push({
+      code: 'KERNEL_AUDIT_DISABLED',
+      message: 'kernel audit is disabled (enabled 0): user records are dropped silently',
+    });
+  if (kernel.pid === 0)
+    problems.push({
+      code: 'AUDITD_NOT_RUNNING',
+      message: 'no auditd owns kernel audit: records go to the kernel log, not to the collector',
+    });
+  if (kernel.lost > 0)
+    problems.push({
+      code: 'KERNEL_LOST',
+      message: `the kernel lost ${kernel.lost} record(s) (backlog overflow)`,
+    });
+  return problems;
+}
+
+function rulesProblems(rules: readonly string[] | undefined): Problem[] {
+  if (rules === undefined || rules.length === 0) return [];
+  return [
+    {
       code: 'AUDIT_RULES_DROP_USER_RECORDS',
       message: `audit rules drop user records after the kernel acknowledged them (auditrelay answers ok; they are never forwarded): ${rules.join('; ')}`,
-    });
+    },
+  ];
+}
+
+/** auditd, its audisp-remote and the collector connection, as /proc shows them. */
+function forwardingPath(kernel: SystemStatus['kernel'], port: number | undefined) {
   const kernelPid = 'error' in kernel || kernel.pid === 0 ? undefined : kernel.pid;
   const found = forwardingProcesses(listProcesses(), kernelPid);
-  const f = config.forwarding;
-  const connected = f !== undefined && forwardingUp(found.audispRemote, f.port);
-  if (f !== undefined && found.auditd !== undefined && found.audispRemote === undefined) {
+  const connected = port !== undefined && forwardingUp(found.audispRemote, port);
+  const problems: Problem[] = [];
+  if (port !== undefined && found.auditd !== undefined && found.audispRemote === undefined)
     problems.push({
       code: 'AUDISP_REMOTE_NOT_RUNNING',
       message: 'auditd runs without audisp-remote: nothing is forwarded',
     });
-  } else if (f !== undefined && found.audispRemote !== undefined && !connected) {
+  else if (port !== undefined && found.audispRemote !== undefined && !connected)
     problems.push({
       code: 'COLLECTOR_NOT_CONNECTED',
-      message: `audisp-remote has no connection to the collector port ${f.port}`,
+      message: `audisp-remote has no connection to the collector port ${port}`,
     });
-  }
-  let drift: string[] = [];
-  let leaks: readonly StorageLeak[] = [];
-  let report: PreflightReport | null = null;
-  if (f !== undefined) {
-    const plan = makePlan(config, root, detectAudit(root));
-    drift = plan.files.filter((file) => file.changed).map((file) => file.devicePath);
-    for (const path of drift)
-      problems.push({
-        code: 'CONFIG_DRIFT',
-        message: `${path} differs from what apply writes: run auditrelay apply`,
-      });
-    const pendingApply = join(root, journalPath(config.auditd.config_dir));
-    if (existsSync(pendingApply))
-      problems.push({
-        code: 'APPLY_INTERRUPTED',
-        message: `an apply was interrupted before auditd was restarted (${pendingApply}): run auditrelay apply`,
-      });
-    leaks = plan.leaks;
-    for (const leak of leaks) problems.push({ code: leak.code, message: leak.message });
-    report = await preflight(f, { root });
-    for (const check of report.checks.filter((c) => c.verdict === 'fail')) {
-      problems.push({ code: check.code ?? 'PREFLIGHT_FAILED', message: check.message });
-    }
-  }
-  const journal = root === '/' ? journalDrops() : null;
-  if (journal !== null && journal.lines > 0)
+  const auditd = {
+    pid: found.auditd ?? null,
+    audisp_remote_pid: found.audispRemote ?? null,
+    collector_connected: connected,
+  };
+  return { auditd, problems };
+}
+
+/** The managed files against what apply writes, an interrupted apply, storage leaks, the Kerberos preflight. */
+async function managedProblems(config: ApplyConfig, forwarding: ForwardingConfig, root: string) {
+  const plan = makePlan(config, root, detectAudit(root));
+  const drift = plan.files.filter((file) => file.changed).map((file) => file.devicePath);
+  const problems: Problem[] = drift.map((path) => ({
+    code: 'CONFIG_DRIFT',
+    message: `${path} differs from what apply writes: run auditrelay apply`,
+  }));
+  const pendingApply = join(root, journalPath(config.auditd.config_dir));
+  if (existsSync(pendingApply))
     problems.push({
+      code: 'APPLY_INTERRUPTED',
+      message: `an apply was interrupted before auditd was restarted (${pendingApply}): run auditrelay apply`,
+    });
+  for (const leak of plan.leaks) problems.push({ code: leak.code, message: leak.message });
+  const report = await preflight(forwarding, { root });
+  for (const check of report.checks.filter((c) => c.verdict === 'fail'))
+    problems.push({ code: check.code ?? 'PREFLIGHT_FAILED', message: check.message });
+  return { drift, leaks: plan.leaks, preflight: report, problems };
+}
+
+function droppedProblems(journal: JournalDrops | null): Problem[] {
+  if (journal === null || journal.lines === 0) return [];
+  return [
+    {
       code: 'AUDIT_RECORDS_DROPPED',
       message:
         `auditd or audisp-remote dropped records this boot (${journal.lines} journal line(s), last: ${journal.last}): ` +
         'a burst outgrew their queues; lower the burst or set daemon.max_rate (integrator guide, Capacity)',
-    });
+    },
+  ];
+}
+
+/** The system's side of "is this device healthy" under `root`; every problem named by its code. */
+export async function systemStatus(config: ApplyConfig, root: string): Promise<SystemStatus> {
+  const kernel = readKernel();
+  const rules = droppingRules();
+  const f = config.forwarding;
+  const path = forwardingPath(kernel, f?.port);
+  const managed = f === undefined ? undefined : await managedProblems(config, f, root);
+  const journal = root === '/' ? journalDrops() : null;
   return {
     kernel,
-    auditd: {
-      pid: found.auditd ?? null,
-      audisp_remote_pid: found.audispRemote ?? null,
-      collector_connected: connected,
-    },
+    auditd: path.auditd,
     dropping_rules: rules ?? null,
-    drift,
-    leaks,
-    preflight: report,
+    drift: managed?.drift ?? [],
+    leaks: managed?.leaks ?? [],
+    preflight: managed?.preflight ?? null,
     journal,
-    problems,
+    problems: [
+      ...kernelProblems(kernel),
+      ...rulesProblems(rules),
+      ...path.problems,
+      ...(managed?.problems ?? []),
+      ...droppedProblems(journal),
+    ],
   };
 }

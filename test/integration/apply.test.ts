@@ -45,6 +45,16 @@ describe('apply', { skip: notRoot }, () => {
   after(() => {
     for (const root of roots) root.remove();
   });
+  /** A root whose restart_command appends a line to `marker` (in the root) each time apply restarts auditd. */
+  const restartCounting = () => {
+    const root = newRoot(PLAIN);
+    const marker = root.path('restarts');
+    writeFileSync(
+      root.config,
+      `${PLAIN}[auditd]\nrestart_command = ["sh", "-c", "echo restarted >> ${marker}"]\n`,
+    );
+    return { root, marker };
+  };
 
   it('writes the managed files (root-owned 0640), keeping every unmanaged line of auditd.conf', async () => {
     const root = newRoot(PLAIN);
@@ -78,12 +88,7 @@ describe('apply', { skip: notRoot }, () => {
   });
 
   it('is idempotent: a second apply changes nothing and restarts nothing', async () => {
-    const root = newRoot(PLAIN);
-    const marker = root.path('restarts');
-    writeFileSync(
-      root.config,
-      `${PLAIN}[auditd]\nrestart_command = ["sh", "-c", "echo restarted >> ${marker}"]\n`,
-    );
+    const { root, marker } = restartCounting();
     assert.equal((await apply(root)).code, 0);
     assert.equal(readFileSync(marker, 'utf8'), 'restarted\n');
     const before = snapshot(root);
@@ -95,12 +100,7 @@ describe('apply', { skip: notRoot }, () => {
   });
 
   it('finishes an apply a crash interrupted, restarts auditd for it, and status names it until then', async () => {
-    const root = newRoot(PLAIN);
-    const marker = root.path('restarts');
-    writeFileSync(
-      root.config,
-      `${PLAIN}[auditd]\nrestart_command = ["sh", "-c", "echo restarted >> ${marker}"]\n`,
-    );
+    const { root, marker } = restartCounting();
     assert.equal((await apply(root)).code, 0);
     // The state a crash leaves after the commit point: the new auditd.conf renamed, the plugin's temp and
     // the journal still there, auditd not restarted.
