@@ -158,15 +158,24 @@ export const CODES = {
   // apply.
   APPLY_NO_AUDISP_REMOTE: code(
     EXIT.UNAVAILABLE,
-    ['cli'],
+    ['cli', 'status'],
     'audisp-remote is not installed (Debian: audispd-plugins)',
   ),
   APPLY_NO_GSSAPI: code(
     EXIT.UNAVAILABLE,
-    ['cli'],
+    ['cli', 'status'],
     'audisp-remote was built without GSSAPI: no KRB5 transport',
   ),
-  APPLY_NO_AUDITD_CONF: code(EXIT.UNAVAILABLE, ['cli'], 'auditd.conf does not exist (is auditd installed?)'),
+  APPLY_NO_AUDITD_CONF: code(
+    EXIT.UNAVAILABLE,
+    ['cli', 'status'],
+    'auditd.conf does not exist (is auditd installed?)',
+  ),
+  APPLY_AUDIT_VERSION_UNKNOWN: code(
+    EXIT.UNAVAILABLE,
+    ['cli', 'status'],
+    'the installed audit is not a release whose config parsers apply knows (3.0.9, 4.0–4.0.5), or cannot be told',
+  ),
   APPLY_WRITE_FAILED: code(
     EXIT.IOERR,
     ['cli'],

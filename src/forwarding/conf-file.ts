@@ -6,7 +6,7 @@
  * line overrides an earlier one: `Write_Logs = yes` after `write_logs = no` means yes.
  */
 import { AuditRelayError } from '../errors/error.js';
-import { MAX_LINE_BYTES } from './audit-3.0.9.js';
+import { MAX_LINE_BYTES } from './audit-parsers.js';
 
 /** A setting keeps its original text until it is changed, so untouched lines are written back verbatim. */
 type Line =

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { KRB5_CRASH_FIXED_IN } from './audit-3.0.9.js';
+import { KRB5_CRASH_FIXED_IN } from './audit-parsers.js';
 
 export interface AuditInstall {
   /** e.g. "3.0.9"; undefined when auditctl is missing. */

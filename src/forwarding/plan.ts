@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditRelayError } from '../errors/error.js';
+import { isVerifiedRelease, VERIFIED_RELEASES } from './audit-parsers.js';
 import type { AuditInstall } from './installed-audit.js';
 import { renderAudispRemote, renderAuditd, renderAuRemotePlugin } from './render.js';
 import type { ApplyConfig } from './schema.js';
@@ -49,6 +50,16 @@ function planned(root: string, devicePath: string, after: string): PlannedFile {
 }
 
 function checkInstall(config: ApplyConfig, install: AuditInstall): void {
+  if (install.version === undefined || !isVerifiedRelease(install.version)) {
+    const which =
+      install.version === undefined
+        ? 'which audit is installed cannot be told (no dpkg record of auditd, no auditctl)'
+        : `audit ${install.version} is installed`;
+    throw new AuditRelayError(
+      'APPLY_AUDIT_VERSION_UNKNOWN',
+      `${which}: apply writes only for releases whose config parsers it knows (${VERIFIED_RELEASES.join(', ')}), since another may reject a keyword and stop forwarding`,
+    );
+  }
   if (!install.audispRemote) {
     throw new AuditRelayError(
       'APPLY_NO_AUDISP_REMOTE',

@@ -10,7 +10,7 @@ import {
   AUDITD_MAX_Q_DEPTH,
   BROKEN_ACTIONS,
   NAME_FORMATS,
-} from './audit-3.0.9.js';
+} from './audit-parsers.js';
 
 /** Joined to `--root` by apply, status and preflight: a `..` segment could leave the root, so none. */
 const absolutePath = z

@@ -8,12 +8,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KernelAuditStatus, kernelAuditStatus } from '../../native/audit-status.js';
-import type { KnownCode } from '../errors/codes.js';
+import { isKnownCode, type KnownCode } from '../errors/codes.js';
 import { AuditRelayError } from '../errors/error.js';
 import { droppingRules } from '../forwarding/dropping-rules.js';
 import { detectAudit } from '../forwarding/installed-audit.js';
 import { type JournalDrops, journalDrops } from '../forwarding/journal-drops.js';
-import { makePlan } from '../forwarding/plan.js';
+import { makePlan, type Plan } from '../forwarding/plan.js';
 import { forwardingProcesses, forwardingUp, listProcesses } from '../forwarding/processes.js';
 import type { ApplyConfig, ForwardingConfig } from '../forwarding/schema.js';
 import type { StorageLeak } from '../forwarding/storage-leaks.js';
@@ -114,7 +114,20 @@ function forwardingPath(kernel: SystemStatus['kernel'], port: number | undefined
 
 /** The managed files against what apply writes, an interrupted apply, storage leaks, the Kerberos preflight. */
 async function managedProblems(config: ApplyConfig, forwarding: ForwardingConfig, root: string) {
-  const plan = makePlan(config, root, detectAudit(root));
+  let plan: Plan;
+  try {
+    plan = makePlan(config, root, detectAudit(root));
+  } catch (error) {
+    // What apply would refuse (an audit it does not know, no audisp-remote, …) is itself the problem.
+    if (!(error instanceof AuditRelayError) || !isKnownCode(error.code)) throw error;
+    const report = await preflight(forwarding, { root });
+    return {
+      drift: [],
+      leaks: [],
+      preflight: report,
+      problems: [{ code: error.code, message: error.message }],
+    };
+  }
   const drift = plan.files.filter((file) => file.changed).map((file) => file.devicePath);
   const problems: Problem[] = drift.map((path) => ({
     code: 'CONFIG_DRIFT',

@@ -193,6 +193,26 @@ describe('apply', { skip: notRoot }, () => {
     assert.doesNotMatch(inside.stdout, /\.auditrelay-/, 'no temp file or journal left');
   });
 
+  it('refuses an audit release whose parsers it does not know, writing nothing; status names it', async () => {
+    const root = newRoot(PLAIN);
+    rmSync(root.path('var/lib/dpkg/status'));
+    writeFileSync(
+      root.path('var/lib/dpkg/status'),
+      'Package: auditd\nStatus: install ok installed\nVersion: 1:5.1.0-1\n\n',
+    );
+    const before = snapshot(root);
+    const result = await apply(root);
+    assert.equal(result.code, 69, result.stderr);
+    assert.match(
+      result.stderr,
+      /audit 5\.1\.0 is installed: apply writes only for releases .*\[APPLY_AUDIT_VERSION_UNKNOWN\]/,
+    );
+    assert.deepEqual(snapshot(root), before);
+    const status = await run('node', [CLI, 'status', '--config', root.config, '--root', root.root, '--json']);
+    const codes = JSON.parse(status.stdout).problems.map((p: { code: string }) => p.code);
+    assert.ok(codes.includes('APPLY_AUDIT_VERSION_UNKNOWN'), codes.join(' '));
+  });
+
   it('rejects a bad config whole, listing every problem, touching nothing', async () => {
     const root = newRoot(
       '[forwarding]\ncollector = "c"\nport = 0\nnetwork_failure_action = "reconnect"\n[auditd]\nbogus = 1\n',

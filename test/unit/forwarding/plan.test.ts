@@ -69,6 +69,15 @@ describe('the apply plan', () => {
     assert.deepEqual(fixed.notes, []);
   });
 
+  it('writes for the audit releases whose parsers it knows, and refuses any other or an unknown one', () => {
+    for (const version of ['3.0.9', '4.0.2', '4.0.5'])
+      assert.doesNotThrow(() => makePlan(KRB5, stockRoot(), { ...DEBIAN_12, version }), version);
+    for (const version of ['5.0.1', '3.1.2', '4.1', undefined])
+      assert.throws(() => makePlan(KRB5, stockRoot(), { ...DEBIAN_12, version }), {
+        code: 'APPLY_AUDIT_VERSION_UNKNOWN',
+      });
+  });
+
   it('warns of plaintext, and refuses what the installed audit cannot do', () => {
     assert.match(makePlan(TCP, stockRoot(), DEBIAN_12).warnings.join(''), /^PLAINTEXT/);
     assert.throws(() => makePlan(KRB5, stockRoot(), { ...DEBIAN_12, audispRemote: false }), {

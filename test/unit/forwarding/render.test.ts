@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../../src/config/load.js';
-import { AUDISP_REMOTE_KEYWORDS } from '../../../src/forwarding/audit-3.0.9.js';
+import { AUDISP_REMOTE_KEYWORDS } from '../../../src/forwarding/audit-parsers.js';
 import { ConfFile } from '../../../src/forwarding/conf-file.js';
 import { renderAudispRemote, renderAuditd, renderAuRemotePlugin } from '../../../src/forwarding/render.js';
 import { REPO_ROOT } from '../../harness/exec.js';

@@ -1,10 +1,25 @@
 /**
- * What audit 3.0.9 (Debian 12) accepts, as its own parsers define it: the keyword table of
+ * What the audit releases apply writes for accept, as their own parsers define it: the keyword table of
  * audisp/plugins/remote/remote-config.c and the value words of each key, probed against the installed
- * /sbin/audisp-remote (an unknown keyword or word makes it exit 6). Also the auditd.conf keys we manage.
+ * audisp-remote (an unknown keyword or word makes it exit 6), and the auditd.conf keys we manage
+ * (src/auditd-config.c) and the plugin file's (audisp/audispd-pconfig.c).
+ *
+ * Read in audit-userspace for each release in VERIFIED_RELEASES: 3.0.9 (Debian 12) and 4.0 to 4.0.5
+ * (Debian 13 ships 4.0.2) have the same remote-config keywords and words, the same auditd.conf keys we
+ * write with the same limits (q_depth ≤ 99999), and the same plugin keywords (4.0 lets `args` take any
+ * number of words; we write none). 4.0.5 adds the auditd.conf key `report_interval`, which we do not
+ * write. Any other release may differ: apply refuses it rather than guess.
  */
 
-/** Every keyword audisp-remote 3.0.9 knows; any other is fatal. */
+/** The releases whose parsers these tables were read from. */
+export const VERIFIED_RELEASES = ['3.0.9', '4.0', '4.0.1', '4.0.2', '4.0.3', '4.0.4', '4.0.5'] as const;
+
+/** Whether apply knows what `version` (e.g. "4.0.2", from dpkg or auditctl) accepts. */
+export function isVerifiedRelease(version: string): boolean {
+  return (VERIFIED_RELEASES as readonly string[]).includes(version);
+}
+
+/** Every keyword audisp-remote knows (3.0.9 to 4.0.5); any other is fatal. */
 export const AUDISP_REMOTE_KEYWORDS = [
   'remote_server',
   'port',
