@@ -1,0 +1,82 @@
+/**
+ * A Debian 13 (trixie) root for the tests of the other release we target: made once with debootstrap
+ * from the Debian registry this machine uses, cached under /var/cache/auditrelay-test (kept between runs
+ * on a machine, never in /tmp), rebuilt when older than a week or made with another package list. Its
+ * programs run on the host kernel through chroot — never in a PID namespace of their own, where the
+ * kernel's audit refuses daemons.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const CACHE_DIR = '/var/cache/auditrelay-test';
+export const TRIXIE_ROOT = join(CACHE_DIR, 'trixie');
+
+/** What the device needs from trixie: its Node, auditd and audisp-remote, and the libraries we bind. */
+export const TRIXIE_PACKAGES = [
+  'nodejs',
+  'auditd',
+  'audispd-plugins',
+  'libkrb5-3',
+  'libgssapi-krb5-2',
+  'libaudit1',
+  'libauparse0t64',
+  'libsystemd0',
+] as const;
+
+const STAMP = '.auditrelay-root.json';
+const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+
+/** The Debian mirror apt uses here (deb822 sources or sources.list); Debian's own by default. */
+function mirror(): string {
+  for (const file of ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list']) {
+    try {
+      const text = readFileSync(file, 'utf8');
+      const uri = /^URIs:\s*(\S+)/m.exec(text)?.[1] ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)/m.exec(text)?.[1];
+      if (uri !== undefined) return uri;
+    } catch {
+      // Not this file.
+    }
+  }
+  return 'http://deb.debian.org/debian';
+}
+
+function fresh(root: string): boolean {
+  try {
+    const stamp = JSON.parse(readFileSync(join(root, STAMP), 'utf8')) as { packages?: unknown };
+    const age = Date.now() - statSync(join(root, STAMP)).mtimeMs;
+    return JSON.stringify(stamp.packages) === JSON.stringify(TRIXIE_PACKAGES) && age < MAX_AGE_MS;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The cached trixie root, made (about a minute) when missing or stale. Built beside its final place and
+ * renamed into it, so an interrupted build never leaves a half root that looks ready.
+ */
+export function debian13Root(): string {
+  if (fresh(TRIXIE_ROOT)) return TRIXIE_ROOT;
+  mkdirSync(CACHE_DIR, { recursive: true, mode: 0o755 });
+  const building = `${TRIXIE_ROOT}.building`;
+  rmSync(building, { recursive: true, force: true });
+  execFileSync(
+    'debootstrap',
+    ['--variant=minbase', `--include=${TRIXIE_PACKAGES.join(',')}`, 'trixie', building, mirror()],
+    { stdio: ['ignore', 'ignore', 'pipe'], timeout: 15 * 60_000 },
+  );
+  writeFileSync(
+    join(building, STAMP),
+    `${JSON.stringify({ packages: TRIXIE_PACKAGES, made: new Date() })}\n`,
+  );
+  rmSync(TRIXIE_ROOT, { recursive: true, force: true });
+  renameSync(building, TRIXIE_ROOT);
+  return TRIXIE_ROOT;
+}
+
+/** Why a Debian 13 root cannot be had here (a reason to print), or undefined when it can. */
+export function whyNoDebian13Root(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (debootstrap, chroot)';
+  if (!existsSync('/usr/sbin/debootstrap')) return 'debootstrap is not installed (npm test installs it)';
+  return undefined;
+}

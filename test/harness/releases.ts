@@ -1,0 +1,22 @@
+/**
+ * The Debian releases auditrelay targets, for tests that run on each: the stock /etc/audit files captured
+ * from its packages (test/fixtures/<name>/), the audit it installs, and where its root is on this machine
+ * (the host is Debian 12; Debian 13 is the cached root of debian13-root.ts).
+ */
+import { debian13Root } from './debian13-root.js';
+
+export interface Release {
+  /** Fixture and golden directory name. */
+  readonly name: string;
+  /** Named in test titles. */
+  readonly title: string;
+  /** The upstream audit version its auditd package installs. */
+  readonly auditVersion: string;
+  /** Its root on this machine ('/' for the host); made on first use. */
+  root(): string;
+}
+
+export const RELEASES: readonly Release[] = [
+  { name: 'debian-12-audit-3.0.9', title: 'Debian 12', auditVersion: '3.0.9', root: () => '/' },
+  { name: 'debian-13-audit-4.0.2', title: 'Debian 13', auditVersion: '4.0.2', root: debian13Root },
+];
