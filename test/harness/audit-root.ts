@@ -19,13 +19,21 @@ export interface AuditRoot {
   remove(): void;
 }
 
-export function makeAuditRoot(configToml: string): AuditRoot {
+/**
+ * A temp root with `release`'s stock files (Debian 12's by default), linked to that release's installed
+ * audisp-remote and dpkg database (`deviceRoot`: the host's, or another release's root).
+ */
+export function makeAuditRoot(
+  configToml: string,
+  release = 'debian-12-audit-3.0.9',
+  deviceRoot = '/',
+): AuditRoot {
   const root = makeTempDir('auditrelay-root-');
-  cpSync(`${STOCK}/etc`, join(root, 'etc'), { recursive: true });
+  cpSync(`${REPO_ROOT}test/fixtures/${release}/etc`, join(root, 'etc'), { recursive: true });
   mkdirSync(join(root, 'sbin'));
-  symlinkSync('/sbin/audisp-remote', join(root, 'sbin/audisp-remote'));
+  symlinkSync(join(deviceRoot, 'usr/sbin/audisp-remote'), join(root, 'sbin/audisp-remote'));
   mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true });
-  symlinkSync('/var/lib/dpkg/status', join(root, 'var/lib/dpkg/status'));
+  symlinkSync(join(deviceRoot, 'var/lib/dpkg/status'), join(root, 'var/lib/dpkg/status'));
   const config = join(root, 'auditrelay.toml');
   writeFileSync(config, configToml);
   return {

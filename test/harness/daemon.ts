@@ -5,7 +5,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chrootSteps } from './chroot.js';
 import { CLI, stopChild, waitFor } from './exec.js';
+import { withPrivateMounts } from './mount-ns.js';
+import { stageProgram } from './staged-program.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export interface RunningDaemon {
@@ -32,6 +35,25 @@ export interface DaemonOptions {
   readonly dirOwner?: number;
   /** The entry point to run; a daemon run as another user needs a staged copy (staged-program.ts). */
   readonly cli?: string;
+  /**
+   * Another release's root to run the daemon in, on that release's Node, through chroot: a staged copy
+   * of the program is mounted at /opt/auditrelay and the daemon's dir at its own path.
+   */
+  readonly deviceRoot?: string;
+}
+
+/** The words that run `node CLI` for `options`, and what to remove at stop. */
+function daemonCommand(options: DaemonOptions, dir: string): { words: string[]; cleanup: () => void } {
+  if (options.deviceRoot === undefined || options.deviceRoot === '/') {
+    return { words: [...(options.wrapper ?? []), process.execPath, options.cli ?? CLI], cleanup: () => {} };
+  }
+  const staged = stageProgram();
+  const steps = chrootSteps(options.deviceRoot, [
+    { host: dir, inRoot: dir, dir: true },
+    { host: staged.dir, inRoot: '/opt/auditrelay', dir: true },
+  ]);
+  const words = withPrivateMounts(steps, ['chroot', options.deviceRoot, '/usr/bin/node']);
+  return { words: [...words, '/opt/auditrelay/dist/src/cli.js'], cleanup: () => staged.remove() };
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
@@ -41,7 +63,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const config = join(dir, 'auditrelay.toml');
   writeFileSync(config, options.config.replaceAll('{socket}', socket));
   chmodSync(config, 0o644);
-  const words = [...(options.wrapper ?? []), process.execPath, options.cli ?? CLI, 'run', '--config', config];
+  const command = daemonCommand(options, dir);
+  const words = [...command.words, 'run', '--config', config];
   const [file, ...args] = words;
   const child = spawn(file ?? process.execPath, args, {
     env: { ...process.env, ...options.env },
@@ -62,6 +85,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     stop: async () => {
       await stopChild(child);
       removeTempDir(dir);
+      command.cleanup();
       return child.exitCode;
     },
   };

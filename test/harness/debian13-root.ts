@@ -45,7 +45,8 @@ function fresh(root: string): boolean {
   try {
     const stamp = JSON.parse(readFileSync(join(root, STAMP), 'utf8')) as { packages?: unknown };
     const age = Date.now() - statSync(join(root, STAMP)).mtimeMs;
-    return JSON.stringify(stamp.packages) === JSON.stringify(TRIXIE_PACKAGES) && age < MAX_AGE_MS;
+    const ready = existsSync(join(root, 'etc/krb5.conf'));
+    return ready && JSON.stringify(stamp.packages) === JSON.stringify(TRIXIE_PACKAGES) && age < MAX_AGE_MS;
   } catch {
     return false;
   }
@@ -65,6 +66,8 @@ export function debian13Root(): string {
     ['--variant=minbase', `--include=${TRIXIE_PACKAGES.join(',')}`, 'trixie', building, mirror()],
     { stdio: ['ignore', 'ignore', 'pipe'], timeout: 15 * 60_000 },
   );
+  // A mount point for the lab's krb5.conf (trixie's libkrb5-3 ships none).
+  writeFileSync(join(building, 'etc/krb5.conf'), '');
   writeFileSync(
     join(building, STAMP),
     `${JSON.stringify({ packages: TRIXIE_PACKAGES, made: new Date() })}\n`,

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { forwardingProcesses, listProcesses } from '../../src/forwarding/processes.js';
+import { type Bind, chrootSteps } from './chroot.js';
 import { REPO_ROOT, stopChild, waitFor } from './exec.js';
 import { type KernelStatus, kernelStatus, restoreKernelStatus } from './kernel-audit.js';
 import { withPrivateMounts } from './mount-ns.js';
@@ -29,15 +30,38 @@ export interface DeviceAuditd {
   stop(): Promise<void>;
 }
 
-/** Starts the device auditd; `kernelBefore` when it replaces one (restore what the first one found). */
-export async function startDeviceAuditd(root: string, kernelBefore?: KernelStatus): Promise<DeviceAuditd> {
+/** Mounts that give auditd ROOT's /etc/audit and krb5.conf, and the command that starts it: the host's
+ * auditd, or that of another release's root (`deviceRoot`), run through chroot. */
+function auditdCommand(root: string, deviceRoot: string): { mounts: string[]; command: string[] } {
+  const krb5 = existsSync(`${root}/etc/krb5.conf`);
+  if (deviceRoot === '/') {
+    const mounts = [`mount --bind ${root}/etc/audit /etc/audit`];
+    if (krb5) mounts.push(`mount --bind ${root}/etc/krb5.conf /etc/krb5.conf`);
+    return { mounts, command: ['auditd', '-n'] };
+  }
+  const binds: Bind[] = [{ host: `${root}/etc/audit`, inRoot: '/etc/audit', dir: true }];
+  if (krb5) binds.push({ host: `${root}/etc/krb5.conf`, inRoot: '/etc/krb5.conf', dir: false });
+  return {
+    mounts: chrootSteps(deviceRoot, binds),
+    command: ['chroot', deviceRoot, '/usr/sbin/auditd', '-n'],
+  };
+}
+
+/**
+ * Starts the device auditd (the host's, or `deviceRoot`'s); `kernelBefore` when it replaces one (restore
+ * what the first one found).
+ */
+export async function startDeviceAuditd(
+  root: string,
+  kernelBefore?: KernelStatus,
+  deviceRoot = '/',
+): Promise<DeviceAuditd> {
   const before: KernelStatus = kernelBefore ?? (await kernelStatus());
   const logDir = makeTempDir('auditrelay-device-syslog-');
   const syslog = syslogCapture(logDir);
-  const mounts = [...syslog.mounts, `mount --bind ${root}/etc/audit /etc/audit`];
-  if (existsSync(`${root}/etc/krb5.conf`)) mounts.push(`mount --bind ${root}/etc/krb5.conf /etc/krb5.conf`);
+  const { mounts, command } = auditdCommand(root, deviceRoot);
   // The reaper stays auditd's parent and reaps audisp-remote, which auditd leaves behind as a zombie.
-  const words = withPrivateMounts(mounts, ['auditd', '-n']);
+  const words = withPrivateMounts([...syslog.mounts, ...mounts], command);
   const child = spawn('python3', [`${REPO_ROOT}test/harness/reaper.py`, ...words], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

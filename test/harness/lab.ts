@@ -13,6 +13,7 @@ import { configFor, type RunningDaemon, startDaemon } from './daemon.js';
 import { type DeviceAuditd, startDeviceAuditd } from './device-auditd.js';
 import { COLLECTOR_NAME, type Kdc, startKdc } from './kdc.js';
 import { createNetNs, type NetNs } from './netns.js';
+import { DEBIAN_12, type Release } from './releases.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export interface LabOptions {
@@ -20,6 +21,8 @@ export interface LabOptions {
   readonly heartbeat?: string;
   /** Progress lines (the demo prints them). */
   readonly progress?: (line: string) => void;
+  /** The device's release: its auditd, audisp-remote and Node run the device side (default Debian 12). */
+  readonly release?: Release;
 }
 
 export interface Lab {
@@ -31,6 +34,7 @@ export interface Lab {
   readonly device: DeviceAuditd;
   readonly daemon: RunningDaemon;
   readonly transport: 'krb5' | 'tcp';
+  readonly release: Release;
   /** Stops the device auditd and starts a new one, as `systemctl restart auditd` does. */
   restartDeviceAuditd(): Promise<void>;
   stop(): Promise<void>;
@@ -74,6 +78,8 @@ export function labSyslog(lab: Lab, lines = 15): string {
 /** Runs the steps in order; if one fails, the ones that succeeded are undone in reverse. */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const transport = options.transport ?? 'krb5';
+  const release = options.release ?? DEBIAN_12;
+  const deviceRoot = release.root();
   const say = options.progress ?? (() => undefined);
   const undo: Array<() => Promise<void> | void> = [];
   const stop = async () => {
@@ -113,7 +119,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     undo.push(() => collector.stop());
 
     const daemonToml = configFor([0], DEVICE_TYPES, `heartbeat_interval = "${options.heartbeat ?? '60s'}"`);
-    const root = makeAuditRoot(forwardingToml(ns.nsIp, transport));
+    const root = makeAuditRoot(forwardingToml(ns.nsIp, transport), release.name, deviceRoot);
     undo.push(() => root.remove());
     copyFileSync(kdc.krb5Conf, root.path('etc/krb5.conf'));
     await kdc.exportKeytab(root.path('etc/audit/audisp-remote.key'), [device]);
@@ -125,11 +131,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       throw new Error(`apply failed (${applied.code}): ${applied.stdout}${applied.stderr}`);
 
     say('starting the device auditd with those files (private mount namespace; the real /etc is untouched)');
-    let deviceAuditd = await startDeviceAuditd(root.root);
+    let deviceAuditd = await startDeviceAuditd(root.root, undefined, deviceRoot);
     undo.push(() => deviceAuditd.stop());
 
     say('starting auditrelay run');
-    const daemon = await startDaemon({ config: `${daemonToml}\n${forwardingToml(ns.nsIp, transport)}` });
+    const daemon = await startDaemon({
+      config: `${daemonToml}\n${forwardingToml(ns.nsIp, transport)}`,
+      deviceRoot,
+    });
     undo.push(async () => {
       await daemon.stop();
     });
@@ -143,9 +152,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       },
       daemon,
       transport,
+      release,
       restartDeviceAuditd: async () => {
         await deviceAuditd.kill();
-        deviceAuditd = await startDeviceAuditd(root.root, deviceAuditd.kernelBefore);
+        deviceAuditd = await startDeviceAuditd(root.root, deviceAuditd.kernelBefore, deviceRoot);
       },
       stop,
     };

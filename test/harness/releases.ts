@@ -3,7 +3,7 @@
  * from its packages (test/fixtures/<name>/), the audit it installs, and where its root is on this machine
  * (the host is Debian 12; Debian 13 is the cached root of debian13-root.ts).
  */
-import { debian13Root } from './debian13-root.js';
+import { debian13Root, whyNoDebian13Root } from './debian13-root.js';
 
 export interface Release {
   /** Fixture and golden directory name. */
@@ -14,9 +14,24 @@ export interface Release {
   readonly auditVersion: string;
   /** Its root on this machine ('/' for the host); made on first use. */
   root(): string;
+  /** Why its root cannot be had here (a reason to print), or undefined. */
+  unavailable(): string | undefined;
 }
 
-export const RELEASES: readonly Release[] = [
-  { name: 'debian-12-audit-3.0.9', title: 'Debian 12', auditVersion: '3.0.9', root: () => '/' },
-  { name: 'debian-13-audit-4.0.2', title: 'Debian 13', auditVersion: '4.0.2', root: debian13Root },
-];
+export const DEBIAN_12: Release = {
+  name: 'debian-12-audit-3.0.9',
+  title: 'Debian 12',
+  auditVersion: '3.0.9',
+  root: () => '/',
+  unavailable: () => undefined,
+};
+
+export const DEBIAN_13: Release = {
+  name: 'debian-13-audit-4.0.2',
+  title: 'Debian 13',
+  auditVersion: '4.0.2',
+  root: debian13Root,
+  unavailable: whyNoDebian13Root,
+};
+
+export const RELEASES: readonly Release[] = [DEBIAN_12, DEBIAN_13];
