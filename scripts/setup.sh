@@ -33,7 +33,9 @@ fi
 
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm dependencies" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  # Native addons build from source against this Node (kerberos would first try to download a prebuilt
+  # binary from outside the package registries, which this machine must not reach).
+  npm_config_build_from_source=true npm ci --no-audit --no-fund --loglevel=error
 fi
 
 npx tsc -p tsconfig.json

@@ -36,23 +36,25 @@ export interface DaemonOptions {
   /** The entry point to run; a daemon run as another user needs a staged copy (staged-program.ts). */
   readonly cli?: string;
   /**
-   * Another release's root to run the daemon in, on that release's Node, through chroot: a staged copy
-   * of the program is mounted at /opt/auditrelay and the daemon's dir at its own path.
+   * Another release's root to run the daemon in, on that release's Node, through chroot, with the
+   * node_modules built there: a staged copy of the program is mounted at /opt/auditrelay and the daemon's
+   * dir at its own path.
    */
-  readonly deviceRoot?: string;
+  readonly device?: { readonly root: string; readonly nodeModules: string };
 }
 
 /** The words that run `node CLI` for `options`, and what to remove at stop. */
 function daemonCommand(options: DaemonOptions, dir: string): { words: string[]; cleanup: () => void } {
-  if (options.deviceRoot === undefined || options.deviceRoot === '/') {
+  const device = options.device;
+  if (device === undefined) {
     return { words: [...(options.wrapper ?? []), process.execPath, options.cli ?? CLI], cleanup: () => {} };
   }
-  const staged = stageProgram();
-  const steps = chrootSteps(options.deviceRoot, [
+  const staged = stageProgram(device.nodeModules);
+  const steps = chrootSteps(device.root, [
     { host: dir, inRoot: dir, dir: true },
     { host: staged.dir, inRoot: '/opt/auditrelay', dir: true },
   ]);
-  const words = withPrivateMounts(steps, ['chroot', options.deviceRoot, '/usr/bin/node']);
+  const words = withPrivateMounts(steps, ['chroot', device.root, '/usr/bin/node']);
   return { words: [...words, '/opt/auditrelay/dist/src/cli.js'], cleanup: () => staged.remove() };
 }
 

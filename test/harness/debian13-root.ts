@@ -6,8 +6,20 @@
  * kernel's audit refuses daemons.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { chrootSteps } from './chroot.js';
 
 export const CACHE_DIR = '/var/cache/auditrelay-test';
 export const TRIXIE_ROOT = join(CACHE_DIR, 'trixie');
@@ -22,6 +34,12 @@ export const TRIXIE_PACKAGES = [
   'libaudit1',
   'libauparse0t64',
   'libsystemd0',
+  // To build the npm dependencies there, with trixie's Node (the kerberos addon; node-gyp).
+  'g++',
+  'make',
+  'python3',
+  'libkrb5-dev',
+  'libnode-dev',
 ] as const;
 
 const STAMP = '.auditrelay-root.json';
@@ -82,4 +100,58 @@ export function whyNoDebian13Root(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (debootstrap, chroot)';
   if (!existsSync('/usr/sbin/debootstrap')) return 'debootstrap is not installed (npm test installs it)';
   return undefined;
+}
+
+/**
+ * The program's production node_modules, installed by npm ci inside the trixie root with trixie's Node
+ * (native addons compiled there), cached per lockfile. npm itself is the host's (JavaScript, run by
+ * trixie's node); packages come from the npm registry only (build from source: no prebuilt downloads).
+ */
+export function debian13NodeModules(repoRoot: string): string {
+  const lock = readFileSync(join(repoRoot, 'package-lock.json'));
+  const key = createHash('sha256')
+    .update(lock)
+    .update(readFileSync(join(repoRoot, 'package.json')))
+    .digest('hex');
+  const cached = join(CACHE_DIR, `trixie-modules-${key.slice(0, 16)}`);
+  if (existsSync(join(cached, 'node_modules'))) return join(cached, 'node_modules');
+  const root = debian13Root();
+  const building = `${cached}.building`;
+  rmSync(building, { recursive: true, force: true });
+  mkdirSync(building, { recursive: true });
+  copyFileSync(join(repoRoot, 'package.json'), join(building, 'package.json'));
+  copyFileSync(join(repoRoot, 'package-lock.json'), join(building, 'package-lock.json'));
+  const npm = dirname(dirname(realpathSync(execFileSync('which', ['npm'], { encoding: 'utf8' }).trim())));
+  const binds = [
+    { host: building, inRoot: '/opt/build', dir: true },
+    { host: npm, inRoot: '/opt/npm', dir: true },
+  ];
+  // The CAs this machine trusts for the registry (it may be reached through a TLS proxy of its own).
+  const ca = process.env['NODE_EXTRA_CA_CERTS'] ?? '/etc/ssl/certs/ca-certificates.crt';
+  const trust = existsSync(ca);
+  if (trust) binds.push({ host: ca, inRoot: '/opt/ca.crt', dir: false });
+  const steps = chrootSteps(root, binds);
+  const install =
+    `cd /opt/build && HOME=/opt/build ${trust ? 'NODE_EXTRA_CA_CERTS=/opt/ca.crt ' : ''}` +
+    'npm_config_build_from_source=true npm_config_nodedir=/usr ' +
+    '/usr/bin/node /opt/npm/bin/npm-cli.js ci --omit=dev --no-audit --no-fund --loglevel=error';
+  execFileSync(
+    'unshare',
+    [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      `${steps.join(' && ')} && exec chroot "$0" sh -c "$1"`,
+      root,
+      install,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 10 * 60_000,
+    },
+  );
+  renameSync(building, cached);
+  return join(cached, 'node_modules');
 }

@@ -135,9 +135,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     undo.push(() => deviceAuditd.stop());
 
     say('starting auditrelay run');
+    const nodeModules = release.nodeModules();
     const daemon = await startDaemon({
       config: `${daemonToml}\n${forwardingToml(ns.nsIp, transport)}`,
-      deviceRoot,
+      ...(nodeModules === undefined ? {} : { device: { root: deviceRoot, nodeModules } }),
     });
     undo.push(async () => {
       await daemon.stop();

@@ -3,7 +3,8 @@
  * from its packages (test/fixtures/<name>/), the audit it installs, and where its root is on this machine
  * (the host is Debian 12; Debian 13 is the cached root of debian13-root.ts).
  */
-import { debian13Root, whyNoDebian13Root } from './debian13-root.js';
+import { debian13NodeModules, debian13Root, whyNoDebian13Root } from './debian13-root.js';
+import { REPO_ROOT } from './exec.js';
 
 export interface Release {
   /** Fixture and golden directory name. */
@@ -16,6 +17,8 @@ export interface Release {
   root(): string;
   /** Why its root cannot be had here (a reason to print), or undefined. */
   unavailable(): string | undefined;
+  /** The program's node_modules built with its Node; undefined for the host (the checkout's own). */
+  nodeModules(): string | undefined;
 }
 
 export const DEBIAN_12: Release = {
@@ -24,6 +27,7 @@ export const DEBIAN_12: Release = {
   auditVersion: '3.0.9',
   root: () => '/',
   unavailable: () => undefined,
+  nodeModules: () => undefined,
 };
 
 export const DEBIAN_13: Release = {
@@ -32,6 +36,7 @@ export const DEBIAN_13: Release = {
   auditVersion: '4.0.2',
   root: debian13Root,
   unavailable: whyNoDebian13Root,
+  nodeModules: () => debian13NodeModules(REPO_ROOT),
 };
 
 export const RELEASES: readonly Release[] = [DEBIAN_12, DEBIAN_13];

@@ -45,12 +45,17 @@ function openToAll(path: string): void {
   if (stat.isDirectory()) for (const entry of readdirSync(path)) openToAll(join(path, entry));
 }
 
-/** Copies the program into a traversable temp dir; call `remove()` in an after-hook. */
-export function stageProgram(): StagedProgram {
+/**
+ * Copies the program into a traversable temp dir; call `remove()` in an after-hook. `nodeModules`: a
+ * node_modules built elsewhere (another release's, with its Node) instead of this checkout's.
+ */
+export function stageProgram(nodeModules?: string): StagedProgram {
   const dir = makeTempDir('auditrelay-stage-', 0o755);
-  for (const path of ['package.json', 'dist/src', 'dist/native', ...productionPackages()]) {
+  const own = nodeModules === undefined ? productionPackages() : [];
+  for (const path of ['package.json', 'dist/src', 'dist/native', ...own]) {
     cpSync(join(REPO_ROOT, path), join(dir, path), { recursive: true });
   }
+  if (nodeModules !== undefined) cpSync(nodeModules, join(dir, 'node_modules'), { recursive: true });
   openToAll(dir);
   return { dir, cli: join(dir, 'dist/src/cli.js'), remove: () => removeTempDir(dir) };
 }

@@ -6,7 +6,7 @@
  * no-loss.test.ts.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -69,6 +69,17 @@ for (const release of RELEASES) {
     });
     after(async () => {
       await lab?.stop();
+    });
+
+    it(`${release.title}: runs the daemon on that release's Node, and its auditd and audisp-remote`, () => {
+      const inRoot = (pid: number | undefined) => readlinkSync(`/proc/${pid}/root`);
+      const remote = lab.device.audispRemote();
+      assert.deepEqual([lab.daemon.child.pid, lab.device.pid, remote].map(inRoot), [
+        release.root(),
+        release.root(),
+        release.root(),
+      ]);
+      assert.match(readlinkSync(`/proc/${lab.daemon.child.pid}/exe`), /node/);
     });
 
     it(`${release.title}: delivers events of several kinds exactly: values, type, result, sender, device name`, async () => {
