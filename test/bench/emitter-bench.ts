@@ -4,7 +4,10 @@
  */
 import { Emitter } from '../../src/audit/emitter.js';
 import type { EmitRecord } from '../../src/audit/record.js';
+import { chrootSteps } from '../harness/chroot.js';
 import { REPO_ROOT, run } from '../harness/exec.js';
+import { withPrivateMounts } from '../harness/mount-ns.js';
+import { DEBIAN_13 } from '../harness/releases.js';
 import { type BenchRow, median } from './stats.js';
 
 const BASELINE = `${REPO_ROOT}dist/test/bench/emit-baseline`;
@@ -19,7 +22,7 @@ async function cLoop(n: number): Promise<number> {
   return (JSON.parse(stdout) as { events_per_s: number }).events_per_s;
 }
 
-async function emitterBatched(n: number): Promise<number> {
+export async function emitterBatched(n: number): Promise<number> {
   const emitter = new Emitter();
   await emitter.emit(record('warm', 0));
   const start = process.hrtime.bigint();
@@ -30,7 +33,7 @@ async function emitterBatched(n: number): Promise<number> {
   return n / seconds;
 }
 
-async function emitterSingle(n: number): Promise<number> {
+export async function emitterSingle(n: number): Promise<number> {
   const emitter = new Emitter();
   await emitter.emit(record('warm', 0));
   const start = process.hrtime.bigint();
@@ -43,7 +46,35 @@ async function emitterSingle(n: number): Promise<number> {
   return n / seconds;
 }
 
-/** Runs `rounds` alternating rounds of N events each; returns the rows and the C median for others. */
+/**
+ * One emitter round on Debian 13's Node (and its libaudit), in the cached trixie root through chroot,
+ * with the npm dependencies built there; the same kernel and auditd as the host's rounds.
+ */
+async function debian13Round(n: number, mode: 'batched' | 'single'): Promise<{ rate: number; node: string }> {
+  const steps = chrootSteps(DEBIAN_13.root(), [
+    { host: `${REPO_ROOT}dist`, inRoot: '/opt/auditrelay/dist', dir: true },
+    { host: DEBIAN_13.nodeModules() ?? '', inRoot: '/opt/auditrelay/node_modules', dir: true },
+    { host: `${REPO_ROOT}package.json`, inRoot: '/opt/auditrelay/package.json', dir: false },
+  ]);
+  const child = '/opt/auditrelay/dist/test/bench/emitter-child.js';
+  const words = withPrivateMounts(steps, [
+    'chroot',
+    DEBIAN_13.root(),
+    '/usr/bin/node',
+    child,
+    String(n),
+    mode,
+  ]);
+  const { stdout, code, stderr } = await run(words[0] ?? 'unshare', words.slice(1));
+  if (code !== 0) throw new Error(`the Debian 13 emitter round failed (${code}): ${stderr}`);
+  const result = JSON.parse(stdout) as { events_per_s: number; node: string };
+  return { rate: result.events_per_s, node: result.node };
+}
+
+/**
+ * Runs `rounds` alternating rounds of N events each — C, this Node, and Debian 13's Node when its root can
+ * be had — and returns the rows and the C median for others.
+ */
 export async function benchEmitter(
   n: number,
   rounds: number,
@@ -51,18 +82,45 @@ export async function benchEmitter(
   const c: number[] = [];
   const batched: number[] = [];
   const single: number[] = [];
+  const trixie = DEBIAN_13.unavailable() === undefined;
+  const batched13: number[] = [];
+  const single13: number[] = [];
+  let node13 = '';
   for (let r = 0; r < rounds; r++) {
     c.push(await cLoop(n));
     batched.push(await emitterBatched(n));
     single.push(await emitterSingle(Math.floor(n / 4)));
+    if (!trixie) continue;
+    const b = await debian13Round(n, 'batched');
+    batched13.push(b.rate);
+    node13 = b.node;
+    single13.push((await debian13Round(Math.floor(n / 4), 'single')).rate);
   }
   const cMedian = median(c);
+  const host = `Debian 12, Node ${process.version}`;
+  const other = `Debian 13, Node ${node13}`;
   return {
     cMedian,
     rows: [
       { name: 'C loop (libaudit, baseline)', value: cMedian, unit: 'ev/s' },
-      { name: 'emitter, batched (Promise.all)', value: median(batched), unit: 'ev/s', baseline: cMedian },
-      { name: 'emitter, one at a time (await each)', value: median(single), unit: 'ev/s', baseline: cMedian },
+      { name: `emitter, batched (${host})`, value: median(batched), unit: 'ev/s', baseline: cMedian },
+      { name: `emitter, one at a time (${host})`, value: median(single), unit: 'ev/s', baseline: cMedian },
+      ...(trixie
+        ? [
+            {
+              name: `emitter, batched (${other})`,
+              value: median(batched13),
+              unit: 'ev/s',
+              baseline: cMedian,
+            },
+            {
+              name: `emitter, one at a time (${other})`,
+              value: median(single13),
+              unit: 'ev/s',
+              baseline: cMedian,
+            },
+          ]
+        : []),
     ],
   };
 }

@@ -25,7 +25,7 @@ export function printRows(title: string, rows: readonly BenchRow[]): void {
     const ratio = row.baseline === undefined ? '' : `  ${(row.value / row.baseline).toFixed(2)}× C`;
     const note = row.note === undefined ? '' : `  (${row.note})`;
     process.stdout.write(
-      `  ${row.name.padEnd(44)} ${row.value.toFixed(0).padStart(9)} ${row.unit}${ratio}${note}\n`,
+      `  ${row.name.padEnd(52)} ${row.value.toFixed(0).padStart(9)} ${row.unit}${ratio}${note}\n`,
     );
   }
 }
