@@ -140,6 +140,8 @@ export function commitAll(journal: string, writes: readonly FileWrite[], options
     temps.push(record);
     (options.before ?? (() => {}))('commit', journal);
     renameSync(record, journal);
+    // A journal whose temps are then removed below would announce a change that never happens.
+    temps.push(journal);
     fsyncDir(base);
   } catch (error) {
     for (const temp of temps) rmSync(temp, { force: true });

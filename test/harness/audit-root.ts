@@ -1,7 +1,7 @@
 /**
  * A temp root laid out like a device for `apply --root`: Debian 12's stock /etc/audit files (fixtures
- * captured from audit 3.0.9), and links to the machine's audisp-remote binary and dpkg database so that
- * apply sees the installed audit version, as it would inside an image.
+ * captured from audit 3.0.9; another release's with `release`), and links to that release's audisp-remote
+ * binary and dpkg database so that apply sees the installed audit version, as it would inside an image.
  */
 import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

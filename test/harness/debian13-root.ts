@@ -20,6 +20,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { chrootSteps } from './chroot.js';
+import { withPrivateMounts } from './mount-ns.js';
 
 export const CACHE_DIR = '/var/cache/auditrelay-test';
 export const TRIXIE_ROOT = join(CACHE_DIR, 'trixie');
@@ -135,23 +136,11 @@ export function debian13NodeModules(repoRoot: string): string {
     `cd /opt/build && HOME=/opt/build ${trust ? 'NODE_EXTRA_CA_CERTS=/opt/ca.crt ' : ''}` +
     'npm_config_build_from_source=true npm_config_nodedir=/usr ' +
     '/usr/bin/node /opt/npm/bin/npm-cli.js ci --omit=dev --no-audit --no-fund --loglevel=error';
-  execFileSync(
-    'unshare',
-    [
-      '-m',
-      '--propagation',
-      'private',
-      'sh',
-      '-c',
-      `${steps.join(' && ')} && exec chroot "$0" sh -c "$1"`,
-      root,
-      install,
-    ],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: 10 * 60_000,
-    },
-  );
+  const [unshare = 'unshare', ...args] = withPrivateMounts(steps, ['chroot', root, 'sh', '-c', install]);
+  execFileSync(unshare, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 10 * 60_000,
+  });
   renameSync(building, cached);
   return join(cached, 'node_modules');
 }

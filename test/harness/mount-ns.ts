@@ -5,5 +5,10 @@
  */
 export function withPrivateMounts(mounts: readonly string[], command: readonly string[]): string[] {
   const script = mounts.length === 0 ? 'exec "$@"' : `${mounts.join(' && ')} && exec "$@"`;
-  return ['unshare', '-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...command];
+  return privateMountShell(script, ['sh', ...command]);
+}
+
+/** The argv that runs a shell `script` (its $0, $1 … from `args`) in a private mount namespace. */
+export function privateMountShell(script: string, args: readonly string[]): string[] {
+  return ['unshare', '-m', '--propagation', 'private', 'sh', '-c', script, ...args];
 }

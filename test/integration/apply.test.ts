@@ -13,7 +13,7 @@ import { type AuditRoot, makeAuditRoot } from '../harness/audit-root.js';
 import { startDeviceAuditd } from '../harness/device-auditd.js';
 import { CLI, REPO_ROOT, run, waitFor } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
-import { withPrivateMounts } from '../harness/mount-ns.js';
+import { privateMountShell, withPrivateMounts } from '../harness/mount-ns.js';
 
 const notRoot = process.getuid?.() === 0 ? undefined : 'needs root (files owned by root)';
 const noKernelAudit = await whyNoKernelAudit();
@@ -177,16 +177,8 @@ describe('apply', { skip: notRoot }, () => {
       `(${hashes}); ls -A "$0" "$0/plugins.d" | grep auditrelay-; cat "$0.stock/err"`,
     ].join('; ');
     const apply = ['node', CLI, 'apply', '--config', root.config, '--root', root.root];
-    const inside = await run('unshare', [
-      '-m',
-      '--propagation',
-      'private',
-      'sh',
-      '-c',
-      script,
-      audit,
-      ...apply,
-    ]);
+    const [shell = 'unshare', ...words] = privateMountShell(script, [audit, ...apply]);
+    const inside = await run(shell, words);
     assert.match(inside.stdout, /^exit 74$/m, inside.stdout + inside.stderr);
     assert.match(inside.stdout, /ENOSPC.*nothing was changed \[APPLY_WRITE_FAILED\]/);
     assert.ok(inside.stdout.includes(before), `every file as before:\n${inside.stdout}`);

@@ -11,6 +11,7 @@ import { after, describe, it } from 'node:test';
 import { detectAudit } from '../../src/forwarding/installed-audit.js';
 import { whyNoDebian13Root } from '../harness/debian13-root.js';
 import { REPO_ROOT, run } from '../harness/exec.js';
+import { withPrivateMounts } from '../harness/mount-ns.js';
 import { RELEASES } from '../harness/releases.js';
 import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
 
@@ -19,18 +20,16 @@ const skip = whyNoDebian13Root();
 
 /** Runs the release's audisp-remote (stdin at EOF: it parses its config, then exits) with `conf` as its config. */
 function parseWith(root: string, conf: string) {
-  const exec = root === '/' ? 'exec /sbin/audisp-remote' : `exec chroot "$1" /sbin/audisp-remote`;
-  const script = `mount --bind "$0" "$1/etc/audit/audisp-remote.conf" && ${exec} < /dev/null`;
-  return run('unshare', [
-    '-m',
-    '--propagation',
-    'private',
+  const program = root === '/' ? ['/sbin/audisp-remote'] : ['chroot', root, '/sbin/audisp-remote'];
+  const mount = `mount --bind ${conf} ${join(root, 'etc/audit/audisp-remote.conf')}`;
+  const [shell = 'sh', ...words] = [
     'sh',
     '-c',
-    script,
-    conf,
-    root === '/' ? '' : root,
-  ]);
+    'exec "$@" < /dev/null',
+    'sh',
+    ...withPrivateMounts([mount], program),
+  ];
+  return run(shell, words);
 }
 
 describe('the audit of each Debian release', { skip }, () => {

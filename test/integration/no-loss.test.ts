@@ -95,7 +95,7 @@ for (const release of RELEASES) {
       const arrived = new Set([...text.matchAll(new RegExp(`other=${tag}-(\\d+)`, 'g'))].map((m) => m[1]))
         .size;
       t.diagnostic(
-        `records of other programs (auditctl -m) during the outage: ${others - arrived} of ${others} lost — audit 3.0.9 drops them with audisp-remote's queue; auditrelay re-sends only its own`,
+        `records of other programs (auditctl -m) during the outage: ${others - arrived} of ${others} lost — audit ${release.auditVersion} drops them with audisp-remote's queue; auditrelay re-sends only its own`,
       );
     });
 

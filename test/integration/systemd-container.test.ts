@@ -95,11 +95,17 @@ describe('under a real systemd', { skip }, () => {
       [join(dir, 'auditrelay.toml'), '/etc/auditrelay/auditrelay.toml'],
       [join(dir, 'watchdog.conf'), '/etc/systemd/system/auditrelay.service.d/watchdog.conf'],
     ]);
-    // apply edits an existing auditd.conf (Debian's, as the auditd package installs it).
+    // apply edits an existing auditd.conf (Debian's, as the auditd package installs it), and learns which
+    // audit is installed from dpkg's record of that package (the host's: its audisp-remote is bound in).
     await box.exec(
       ['/bin/sh', '-c', 'mkdir -p /etc/audit && cat > /etc/audit/auditd.conf'],
       readFileSync('/etc/audit/auditd.conf', 'utf8'),
     );
+    const auditdRecord = readFileSync('/var/lib/dpkg/status', 'utf8')
+      .split('\n\n')
+      .find((stanza) => /^Package: auditd$/m.test(stanza));
+    assert.ok(auditdRecord !== undefined, "the host's dpkg knows auditd");
+    await box.exec(['/bin/sh', '-c', 'cat >> /var/lib/dpkg/status'], `\n${auditdRecord}\n\n`);
   });
   after(async () => {
     await box?.stop();
