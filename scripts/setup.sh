@@ -38,6 +38,8 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm_config_build_from_source=true npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# tsc never removes what a renamed or deleted source compiled to; install and the .deb copy dist/ whole.
+rm -rf dist/src dist/native dist/test
 npx tsc -p tsconfig.json
 chmod +x dist/src/cli.js
 # The benchmarks' C baseline: built beside them, never into dist/native (which install copies to devices).

@@ -16,7 +16,7 @@ export interface Bind {
 
 export function chrootSteps(root: string, binds: readonly Bind[]): string[] {
   const steps = [
-    `mount --bind /dev '${root}/dev'`,
+    `mount --rbind /dev '${root}/dev'`,
     `mount -t proc proc '${root}/proc'`,
     `mount -t tmpfs -o mode=1777 tmpfs '${root}/tmp'`,
     `mount -t tmpfs -o mode=0755 tmpfs '${root}/opt'`,
