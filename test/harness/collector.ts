@@ -82,7 +82,8 @@ export function makeCollector(
         ['auditd', '-n', '-c', dir],
       );
       child = spawn('ip', ['netns', 'exec', ns.name, ...inNs], {
-        env: { ...process.env, KRB5_CONFIG: krb5Conf },
+        // The acceptor's replay cache in the collector's own dir (removed with it), not /var/tmp.
+        env: { ...process.env, KRB5_CONFIG: krb5Conf, KRB5RCACHEDIR: dir },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
