@@ -1,15 +1,16 @@
 /**
  * The software bill of materials of a deployed device (CycloneDX 1.5 JSON): auditrelay, its npm runtime
- * dependencies (`pkg:npm/…`, with the lockfile's hashes and licenses), the native binaries they ship or build
+ * dependencies (`pkg:npm/…`, from @cyclonedx/cyclonedx-npm), the native binaries they ship or build
  * (koffi's prebuilt library, the kerberos addon), the Node runtime, and the Debian packages it relies on as
  * `pkg:deb/debian/<binary>@<version>?arch=…&distro=…` plus their source packages (`arch=source`), which is
- * how vulnerability databases index Debian advisories. Deterministic but for the serial number the format
+ * how vulnerability databases index Debian advisories — for Debian 12 and 13 — and the Debian 13 package. Deterministic but for the serial number the format
  * requires to be unique.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TRIXIE_ROOT } from '../harness/debian13-root.js';
 import { REPO_ROOT } from '../harness/exec.js';
 
 export const DEBIAN_PACKAGES = [
@@ -36,13 +37,6 @@ interface Component {
   description?: string;
 }
 
-interface LockEntry {
-  version?: string;
-  dev?: boolean;
-  license?: string;
-  integrity?: string;
-}
-
 /** pkg:npm/%40scope/name@version, per the PURL spec (the @ of a scope is percent-encoded). */
 export function npmPurl(name: string, version: string): string {
   return `pkg:npm/${name.replace(/^@/, '%40')}@${encodeURIComponent(version)}`;
@@ -53,32 +47,37 @@ export function debPurl(name: string, version: string, arch: string, distro: str
   return `pkg:deb/debian/${name}@${encodeURIComponent(version)}?arch=${arch}&distro=${distro}`;
 }
 
-function npmComponents(): Component[] {
+/**
+ * The npm runtime dependencies as CycloneDX's own tool reads them from the lockfile and node_modules
+ * (@cyclonedx/cyclonedx-npm: PURLs, licenses, hashes), development dependencies left out.
+ */
+function npmComponents(): Array<Record<string, unknown>> {
+  const cli = join(REPO_ROOT, 'node_modules/@cyclonedx/cyclonedx-npm/bin/cyclonedx-npm-cli.js');
+  const args = ['--omit', 'dev', '--output-format', 'JSON', '--spec-version', '1.5', '--output-reproducible'];
+  const text = execFileSync(process.execPath, [cli, ...args, '--output-file', '-'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const components = (JSON.parse(text) as { components?: Array<Record<string, unknown>> }).components ?? [];
+  // It leaves hashes out here; the lockfile has each package's integrity (SHA-512): add it.
   const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, LockEntry>;
+    packages: Record<string, { version?: string; integrity?: string }>;
   };
-  const seen = new Set<string>();
-  const out: Component[] = [];
-  for (const [path, entry] of Object.entries(lock.packages).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!path.startsWith('node_modules/') || entry.dev === true || entry.version === undefined) continue;
+  const integrity = new Map<string, string>();
+  for (const [path, entry] of Object.entries(lock.packages)) {
     const name = path.slice(path.lastIndexOf('node_modules/') + 13);
-    const purl = npmPurl(name, entry.version);
-    if (seen.has(purl)) continue;
-    seen.add(purl);
-    const [alg, b64] = (entry.integrity ?? '').split('-');
-    out.push({
-      type: 'library',
-      'bom-ref': purl,
-      name,
-      version: entry.version,
-      purl,
-      ...(entry.license === undefined ? {} : { licenses: [{ expression: entry.license }] }),
-      ...(alg === 'sha512' && b64 !== undefined
-        ? { hashes: [{ alg: 'SHA-512', content: Buffer.from(b64, 'base64').toString('hex') }] }
-        : {}),
-    });
+    if (entry.integrity?.startsWith('sha512-'))
+      integrity.set(`${name}@${entry.version}`, entry.integrity.slice(7));
   }
-  return out;
+  return components.map((c) => {
+    const name =
+      typeof c['group'] === 'string' && c['group'] !== '' ? `${c['group']}/${c['name']}` : c['name'];
+    const b64 = integrity.get(`${String(name)}@${String(c['version'])}`);
+    if (c['hashes'] !== undefined || b64 === undefined) return c;
+    return { ...c, hashes: [{ alg: 'SHA-512', content: Buffer.from(b64, 'base64').toString('hex') }] };
+  });
 }
 
 function fileComponents(): Component[] {
@@ -100,13 +99,16 @@ function fileComponents(): Component[] {
   }));
 }
 
-function debianComponents(): Component[] {
-  const distro = /^VERSION_CODENAME=(.*)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'unknown';
+/** The Debian packages of one release (its root: '/' or the cached trixie root), binary and source. */
+function debianComponents(root: string): Component[] {
+  const osRelease = readFileSync(join(root, 'etc/os-release'), 'utf8');
+  const distro = /^VERSION_CODENAME=(.*)$/m.exec(osRelease)?.[1] ?? 'unknown';
   let rows: string;
   try {
     rows = execFileSync(
       'dpkg-query',
       [
+        `--admindir=${join(root, 'var/lib/dpkg')}`,
         '-W',
         // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format, not a template
         '-f=${Package}\\t${Version}\\t${Architecture}\\t${source:Package}\\t${source:Version}\\n',
@@ -162,7 +164,10 @@ export function makeSbom(): Record<string, unknown> {
         licenses: [{ expression: pkg.license }],
       },
       tools: {
-        components: [{ type: 'application', name: 'auditrelay test/evidence/sbom.ts', version: pkg.version }],
+        components: [
+          { type: 'application', name: 'auditrelay test/evidence/sbom.ts', version: pkg.version },
+          { type: 'application', name: '@cyclonedx/cyclonedx-npm', description: 'the npm components' },
+        ],
       },
     },
     components: [
@@ -175,7 +180,17 @@ export function makeSbom(): Record<string, unknown> {
         version: process.version.slice(1),
         description: 'the Node.js runtime the daemon runs on',
       },
-      ...debianComponents(),
+      ...debianComponents('/'),
+      // Debian 13, as the tests' trixie root has it (npm test makes it; absent, only Debian 12 is listed).
+      ...(existsSync(join(TRIXIE_ROOT, 'var/lib/dpkg/status')) ? debianComponents(TRIXIE_ROOT) : []),
+      {
+        type: 'application',
+        'bom-ref': debPurl('auditrelay', pkg.version, 'amd64', 'trixie'),
+        name: 'auditrelay',
+        version: pkg.version,
+        purl: debPurl('auditrelay', pkg.version, 'amd64', 'trixie'),
+        description: 'the Debian 13 package `npm run deb` builds',
+      },
     ],
   };
 }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { debPurl, makeSbom, npmPurl } from '../../evidence/sbom.js';
+import { TRIXIE_ROOT } from '../../harness/debian13-root.js';
 
 interface Component {
   type: string;
@@ -70,6 +73,20 @@ describe('the SBOM', () => {
       'pkg:deb/debian/auditd@1%3A3.0.9-1?arch=amd64&distro=bookworm',
     );
     assert.equal(npmPurl('@koromix/koffi-linux-x64', '3.3.4'), 'pkg:npm/%40koromix/koffi-linux-x64@3.3.4');
+  });
+
+  it('names Debian 13 too (when the tests made its root), and the Debian 13 package itself', () => {
+    const trixie = sbom.components.filter((c) => c.purl?.includes('distro=trixie'));
+    assert.ok(
+      trixie.some((c) => c.name === 'auditrelay' && c.purl?.includes('arch=amd64')),
+      'the package',
+    );
+    if (!existsSync(join(TRIXIE_ROOT, 'var/lib/dpkg/status'))) return;
+    for (const name of ['auditd', 'libaudit1', 'libkrb5-3', 'nodejs', 'audit', 'krb5'])
+      assert.ok(
+        trixie.some((c) => c.name === name),
+        `${name} of Debian 13`,
+      );
   });
 
   it('is reproducible apart from the serial number', () => {
