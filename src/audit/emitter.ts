@@ -7,6 +7,7 @@
  * @relation(AR-REQ-001)
  */
 import { Worker } from 'node:worker_threads';
+import { settlesWithin } from '../deadline.js';
 import type { KnownCode } from '../errors/codes.js';
 import type { BatchReply, BatchRequest, WorkerSetup } from './emitter-worker.js';
 import { newRunId, SequenceCounter } from './numbering.js';
@@ -130,14 +131,8 @@ export class Emitter implements EmitterPort {
   async close(deadlineMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.#closing = true;
     if (this.pending > 0) {
-      let timer: NodeJS.Timeout | undefined;
       const drained = new Promise<void>((resolve) => (this.#drained = resolve));
-      const late = new Promise<'late'>((resolve) => {
-        if (Number.isFinite(deadlineMs)) timer = setTimeout(() => resolve('late'), deadlineMs);
-      });
-      const outcome = await Promise.race([drained, late]);
-      clearTimeout(timer);
-      if (outcome === 'late') {
+      if (!(await settlesWithin(drained, deadlineMs))) {
         this.#abandon();
         // A worker blocked inside a libaudit call cannot be interrupted: do not wait for it, nor let it
         // keep the process alive.
@@ -150,6 +145,12 @@ export class Emitter implements EmitterPort {
     const worker = this.#worker;
     this.#worker = undefined;
     if (worker !== undefined) await worker.terminate();
+  }
+
+  /** Records were answered (accepted, refused or failed): the clock of progress, and whoever waits for room. */
+  #answered(): void {
+    this.#progress.answered(performance.now(), this.pending > 0);
+    this.#onAnswered?.();
   }
 
   /** Fails every record not yet answered (the worker is being terminated). */
@@ -207,8 +208,7 @@ export class Emitter implements EmitterPort {
       this.#inFlight.delete(reply.batch);
       this.#pump();
     }
-    this.#progress.answered(performance.now(), this.pending > 0);
-    this.#onAnswered?.();
+    this.#answered();
   }
 
   /** A dead worker answers nothing: fail what it held (never ack it) and start a new one on demand. */
@@ -222,7 +222,6 @@ export class Emitter implements EmitterPort {
     }
     this.#inFlight.clear();
     this.#pump();
-    this.#progress.answered(performance.now(), this.pending > 0);
-    this.#onAnswered?.();
+    this.#answered();
   }
 }

@@ -99,7 +99,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
     const journal = join(args.root, journalPath(config.auditd.config_dir));
     // A change a crash interrupted is finished first (it passed its own preflight): the plan then starts
     // from a consistent set, and the restart that change still needs is not lost.
-    const resumed = write ? resumeJournal(journal) : undefined;
+    const resumed = (write ? resumeJournal(journal) : undefined) ?? [];
     const plan = makePlan(config, args.root, detectAudit(args.root));
     const report = await preflight(forwarding, { root: args.root });
     if (args.diff) {
@@ -112,7 +112,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
     if (write && !report.ok && !args.force) {
       output.result(
         { ok: false, written: false, preflight: report },
-        human(plan, report, { written: false, restart: 'not restarted', resumed: resumed ?? [] }),
+        human(plan, report, { written: false, restart: 'not restarted', resumed }),
       );
       throw new AuditRelayError(
         'PREFLIGHT_FAILED',
@@ -125,7 +125,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
         journal,
         changed.map((f) => ({ path: f.path, content: f.after, mode: f.mode })),
       );
-    const pending = changed.length > 0 || resumed !== undefined;
+    const pending = changed.length > 0 || resumed.length > 0;
     const restart = write
       ? await restartIfNeeded(pending, args, config.auditd.restart_command)
       : 'not restarted (dry run)';
@@ -136,7 +136,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
         ok: true,
         dry_run: !write,
         changed: changed.map((f) => f.devicePath),
-        resumed: resumed ?? [],
+        resumed,
         unchanged: plan.files.filter((f) => !f.changed).map((f) => f.devicePath),
         auditd: restart,
         notes: plan.notes,
@@ -144,7 +144,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
         leaks: plan.leaks,
         preflight: report,
       },
-      human(plan, report, { written: write, restart, resumed: resumed ?? [] }),
+      human(plan, report, { written: write, restart, resumed }),
     );
   },
 };

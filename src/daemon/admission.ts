@@ -47,10 +47,6 @@ export class Admission {
     return Math.min(this.#limits().maxConnections, this.#fdCap);
   }
 
-  get open(): number {
-    return this.#open;
-  }
-
   /** Takes a connection from `uid`, or says why not (and counts the refusal). */
   admit(uid: number): Refusal | undefined {
     const { maxPerUid } = this.#limits();

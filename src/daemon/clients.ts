@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import type { Sender } from '../audit/record.js';
 import type { Config } from '../config/schema.js';
+import { settlesWithin } from '../deadline.js';
 import type { Logger } from '../log/logger.js';
 import { Admission } from './admission.js';
 import { Connection, type ConnectionHost } from './connection.js';
@@ -107,15 +108,12 @@ export class Clients {
   /** Answers what every connection has read, then closes them; past `deadlineMs` closes them at once. */
   async drain(deadlineMs: number): Promise<void> {
     const drained = Promise.all([...this.#connections].map((c) => c.drain()));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs)));
-    if ((await Promise.race([drained, late])) === 'late') {
+    if (!(await settlesWithin(drained, deadlineMs))) {
       this.#deps.log.error(
         `stop: requests still unanswered after ${deadlineMs} ms; closing their connections`,
       );
       for (const connection of this.#connections) connection.destroy();
     }
-    clearTimeout(timer);
   }
 
   /**

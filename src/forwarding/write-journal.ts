@@ -121,6 +121,7 @@ export function commitAll(journal: string, writes: readonly FileWrite[], options
   const base = dirname(journal);
   if (existsSync(journal)) throw invalid(journal, 'is still pending (resume it first)');
   removeStaleTemps(new Set([base, ...writes.map((w) => dirname(w.path))]));
+  let renames: Rename[] = [];
   const temps: string[] = [];
   let current = journal;
   try {
@@ -129,7 +130,7 @@ export function commitAll(journal: string, writes: readonly FileWrite[], options
       temps.push(writeTemp(write, options));
     }
     current = journal;
-    const renames: Rename[] = writes.map((w, i) => ({
+    renames = writes.map((w, i) => ({
       temp: relative(base, temps[i] ?? ''),
       target: relative(base, w.path),
     }));
@@ -148,7 +149,7 @@ export function commitAll(journal: string, writes: readonly FileWrite[], options
     throw writeFailed(current, error, 'nothing was changed');
   }
   try {
-    renameAll(base, readJournal(journal), options);
+    renameAll(base, renames, options);
   } catch (error) {
     throw writeFailed(current, error, `the change is journalled in "${journal}"; apply again to finish it`);
   }
