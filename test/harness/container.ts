@@ -48,20 +48,36 @@ export interface Container {
   stop(): Promise<void>;
 }
 
-export async function bootContainer(binds: ReadonlyArray<readonly [string, string]>): Promise<Container> {
+export interface BootOptions {
+  /** The root to boot: the cached bookworm one (started volatile: it never changes) by default. */
+  readonly root?: string;
+  /** Shell steps run in the private mount namespace before nspawn (e.g. mounting an overlay as root). */
+  readonly mounts?: readonly string[];
+  /** Loopback only inside: nothing the container starts can reach any network. */
+  readonly privateNetwork?: boolean;
+}
+
+export async function bootContainer(
+  binds: ReadonlyArray<readonly [string, string]>,
+  options: BootOptions = {},
+): Promise<Container> {
   const bindArgs = binds.map(([from, to]) => `--bind-ro=${from}:${to}`);
   const nspawn = [
     'systemd-nspawn',
     '-q',
     '-D',
-    ROOTFS,
-    '--volatile=overlay',
+    options.root ?? ROOTFS,
+    ...(options.root === undefined ? ['--volatile=overlay'] : []),
+    ...(options.privateNetwork === true ? ['--private-network'] : []),
     '--boot',
     '--register=no',
     '--keep-unit',
     ...bindArgs,
   ];
-  const [file = 'unshare', ...args] = withPrivateMounts(['mount -t tmpfs auditrelay-nspawn /run'], nspawn);
+  const [file = 'unshare', ...args] = withPrivateMounts(
+    ['mount -t tmpfs auditrelay-nspawn /run', ...(options.mounts ?? [])],
+    nspawn,
+  );
   const child: ChildProcess = spawn(file, args, {
     env: { ...process.env, SYSTEMD_SECCOMP: '0' },
     stdio: ['ignore', 'ignore', 'pipe'],

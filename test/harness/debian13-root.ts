@@ -11,11 +11,13 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -115,7 +117,10 @@ export function debian13NodeModules(repoRoot: string): string {
     .update(readFileSync(join(repoRoot, 'package.json')))
     .digest('hex');
   const cached = join(CACHE_DIR, `trixie-modules-${key.slice(0, 16)}`);
-  if (existsSync(join(cached, 'node_modules'))) return join(cached, 'node_modules');
+  if (existsSync(join(cached, 'node_modules'))) {
+    utimesSync(cached, new Date(), new Date()); // in use: not pruned
+    return join(cached, 'node_modules');
+  }
   const root = debian13Root();
   const building = `${cached}.building`;
   rmSync(building, { recursive: true, force: true });
@@ -142,5 +147,16 @@ export function debian13NodeModules(repoRoot: string): string {
     timeout: 10 * 60_000,
   });
   renameSync(building, cached);
+  pruneModules(cached);
   return join(cached, 'node_modules');
+}
+
+/** Module caches of other lockfiles untouched for a day: a checkout that still uses one rebuilds it. */
+function pruneModules(keep: string): void {
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const name of readdirSync(CACHE_DIR)) {
+    const path = join(CACHE_DIR, name);
+    if (!name.startsWith('trixie-modules-') || path === keep) continue;
+    if (statSync(path).mtimeMs < dayAgo) rmSync(path, { recursive: true, force: true });
+  }
 }

@@ -3,8 +3,7 @@
  * lintian finds no error; apt-get installs it with every dependency resolved from the registry, the
  * program runs (version, config check, status), the maintainer scripts made the user and group;
  * apt-get purge leaves none of its files; and an upgrade to the same version built again keeps an edited
- * conffile. Booting the packaged units under systemd is covered for the install layout by
- * systemd-container.test.ts, not yet for the package.
+ * conffile. Booting the packaged units under systemd: deb-systemd.test.ts.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';

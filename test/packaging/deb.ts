@@ -15,6 +15,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -230,34 +231,74 @@ export function buildDeb(): string {
 }
 
 /**
- * Runs `script` as root in a throwaway copy of the trixie root (an overlay: the cache never changes),
- * with `deb` at /opt/out; returns its exit code and output.
+ * A throwaway copy of the trixie root: an overlay whose upper layer lives in a temp dir under /var/tmp
+ * (the cache never changes), mounted only inside the private mount namespaces of the commands run on it.
+ * The upper layer survives between commands, so one can install and a later one boot what was installed.
  */
-export function inScratchRoot(deb: string, script: string): { code: number; output: string } {
-  const root = debian13Root();
-  const scratch = execFileSync('mktemp', ['-d', '/var/tmp/auditrelay-scratch-XXXXXX'], {
-    encoding: 'utf8',
-  }).trim();
-  const merged = join(scratch, 'merged');
-  for (const d of ['upper', 'work', 'merged']) mkdirSync(join(scratch, d));
-  const steps = [
-    `mount -t overlay auditrelay-scratch -o lowerdir=${root},upperdir=${scratch}/upper,workdir=${scratch}/work ${merged}`,
-    ...chrootSteps(merged, [{ host: dirname(deb), inRoot: '/opt/out', dir: true }]),
-    `exec chroot ${merged} sh -c "$0"`,
-  ];
-  const [file = 'unshare', ...args] = privateMountShell(steps.join(' && '), [script]);
-  try {
-    const output = execFileSync(file, args, {
+export class ScratchRoot {
+  readonly dir: string;
+  readonly merged: string;
+  private readonly lower = debian13Root();
+
+  constructor() {
+    this.dir = execFileSync('mktemp', ['-d', '/var/tmp/auditrelay-scratch-XXXXXX'], {
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 15 * 60_000,
-    });
-    return { code: 0, output };
-  } catch (error) {
-    const e = error as { status?: number; stdout?: string; stderr?: string };
-    return { code: e.status ?? 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    }).trim();
+    this.merged = join(this.dir, 'merged');
+    for (const d of ['upper', 'work', 'merged']) mkdirSync(join(this.dir, d));
+  }
+
+  /** The shell step that mounts the overlay at `merged` (for a private mount namespace). */
+  mountStep(): string {
+    const d = this.dir;
+    return `mount -t overlay auditrelay-scratch -o lowerdir=${this.lower},upperdir=${d}/upper,workdir=${d}/work ${this.merged}`;
+  }
+
+  /** A file of the copy, written from the host before it is used (its upper layer). */
+  writeFile(path: string, content: string, mode = 0o644): void {
+    write(join(this.dir, 'upper', path), content, mode);
+  }
+
+  /** A symlink in the copy (e.g. a unit masked: `/dev/null`). */
+  symlink(path: string, target: string): void {
+    const at = join(this.dir, 'upper', path);
+    mkdirSync(dirname(at), { recursive: true });
+    symlinkSync(target, at);
+  }
+
+  /** Runs `script` as root through chroot, with `shared` at /opt/out; returns its exit code and output. */
+  run(shared: string, script: string): { code: number; output: string } {
+    const steps = [
+      this.mountStep(),
+      ...chrootSteps(this.merged, [{ host: shared, inRoot: '/opt/out', dir: true }]),
+      `exec chroot ${this.merged} sh -c "$0"`,
+    ];
+    const [file = 'unshare', ...args] = privateMountShell(steps.join(' && '), [script]);
+    try {
+      const output = execFileSync(file, args, {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 15 * 60_000,
+      });
+      return { code: 0, output };
+    } catch (error) {
+      const e = error as { status?: number; stdout?: string; stderr?: string };
+      return { code: e.status ?? 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    }
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `script` as root in a throwaway copy of the trixie root, with `deb`'s directory at /opt/out. */
+export function inScratchRoot(deb: string, script: string): { code: number; output: string } {
+  const scratch = new ScratchRoot();
+  try {
+    return scratch.run(dirname(deb), script);
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    scratch.remove();
   }
 }
 
