@@ -1,8 +1,12 @@
 /**
  * The records the kernel accepted, kept in memory only — never on disk — so they can be written again
  * when forwarding breaks (audisp-remote 3.0.9/4.0.2 with KRB5 loses its queue on every failed reconnect).
- * Bounded by age (`window`) and by size (`maxBytes`, counting the record text and a fixed per-entry
- * overhead); oldest first out. What the byte bound pushes out before its time is reported to the owner.
+ *
+ * Kept as bytes in one ring buffer outside the V8 heap, not as objects: `maxBytes` is the memory the
+ * store takes, exactly (a 48-byte header and the record's text per entry), the garbage collector never
+ * walks tens of thousands of long-lived records, and adding one allocates nothing on the heap. Bounded by
+ * age (`window`) and by that size; oldest first out. What the size pushes out before its time is reported
+ * to the owner.
  *
  * Each entry also remembers its write position: the count of records written (originals and re-sends)
  * when it was last written. Forwarding is a FIFO of bounded capacity, so what a broken audisp-remote may
@@ -15,45 +19,112 @@ import type { EmitRecord } from './record.js';
 export interface RetentionLimits {
   /** How long an accepted record is kept (ms). */
   readonly windowMs: number;
-  /** Most bytes kept (record text + ENTRY_OVERHEAD each). */
+  /** The ring's size: most bytes kept (headers and record text). */
   readonly maxBytes: number;
 }
 
-export interface Retained {
+/** What the store says of an entry that leaves it. */
+export interface RetainedInfo {
   readonly seq: number;
-  readonly record: EmitRecord;
   /** When the kernel accepted it (ms since the epoch). */
   readonly at: number;
-  readonly bytes: number;
-  /** Write position of its last write (the original, or the latest re-send). */
-  wrote: number;
+  /** Write position of its last write. */
+  readonly wrote: number;
   /** Taken into a re-send that has not written it yet (it is written even if it leaves the store). */
-  queued: boolean;
+  readonly queued: boolean;
 }
 
 /** Why an entry left the store: its age, or the byte bound before its time. */
 export type Eviction = 'expired' | 'size';
 
-/**
- * Bytes an entry costs beyond its text: the entry object, the record object, the string header and the
- * array slot. `npm run bench` measures it on the V8 heap (180 bytes beside a 159-byte record text here);
- * rounded up, so the bound stays an honest estimate.
- */
-export const ENTRY_OVERHEAD = 192;
+/** Bytes of an entry's header: kind, flags, seq, times, write position, type and the three text lengths. */
+export const ENTRY_HEADER = 48;
 
-function textBytes(record: EmitRecord): number {
-  return record.kind === 'acct' ? record.op.length + record.acct.length : record.message.length;
+/** Where each header field sits in an entry (little-endian): u32, four u8 flags, three f64, four u32. */
+const H = {
+  size: 0,
+  kind: 4,
+  success: 5,
+  queued: 6,
+  hasAddr: 7,
+  seq: 8,
+  at: 16,
+  wrote: 24,
+  type: 32,
+  text: 36,
+  addr: 40,
+  acct: 44,
+} as const;
+
+const align8 = (n: number) => (n + 7) & ~7;
+/** The ring's size for a bound: whole 8-byte units (arithmetic, not bitwise: a bound may pass 2 GiB). */
+const ringBytes = (maxBytes: number) => maxBytes - (maxBytes % 8);
+
+/**
+ * A copy of a retained entry, taken for a re-send: its record stays readable after it leaves the store.
+ * Setting `wrote` or `queued` writes through to the store while it still holds the entry.
+ */
+export class Retained implements RetainedInfo {
+  readonly seq: number;
+  readonly at: number;
+  readonly record: EmitRecord;
+  #wrote: number;
+  #queued = false;
+  readonly #store: Retention;
+  /** Where it was in the store's ring, and the ring's generation then (a resize moves every entry). */
+  readonly offset: number;
+  readonly generation: number;
+
+  constructor(
+    store: Retention,
+    place: { offset: number; generation: number },
+    seq: number,
+    at: number,
+    wrote: number,
+    record: EmitRecord,
+  ) {
+    this.#store = store;
+    this.offset = place.offset;
+    this.generation = place.generation;
+    this.seq = seq;
+    this.at = at;
+    this.#wrote = wrote;
+    this.record = record;
+  }
+
+  get wrote(): number {
+    return this.#wrote;
+  }
+
+  set wrote(position: number) {
+    this.#wrote = position;
+    this.#store.update(this, H.wrote, position);
+  }
+
+  get queued(): boolean {
+    return this.#queued;
+  }
+
+  set queued(queued: boolean) {
+    this.#queued = queued;
+    this.#store.update(this, H.queued, queued ? 1 : 0);
+  }
 }
 
 export class Retention {
   #limits: RetentionLimits;
-  /** Entries in seq order from #head on; the array is compacted when half of it is dead. */
-  #entries: Array<Retained | undefined> = [];
+  #buf: Buffer = Buffer.alloc(0);
+  /** Offset of the oldest entry; where the next goes; where the data before a wrap ends (-1: none). */
   #head = 0;
+  #tail = 0;
+  #wrapAt = -1;
+  #count = 0;
   #bytes = 0;
-  readonly #onEvict: (entry: Retained, why: Eviction) => void;
+  /** Counts resizes: an offset taken before one is stale. */
+  #generation = 0;
+  readonly #onEvict: (entry: RetainedInfo, why: Eviction) => void;
 
-  constructor(limits: RetentionLimits, onEvict: (entry: Retained, why: Eviction) => void) {
+  constructor(limits: RetentionLimits, onEvict: (entry: RetainedInfo, why: Eviction) => void) {
     this.#limits = limits;
     this.#onEvict = onEvict;
   }
@@ -63,86 +134,215 @@ export class Retention {
   }
 
   get count(): number {
-    return this.#entries.length - this.#head;
+    return this.#count;
   }
 
+  /** Bytes the entries take (headers and text); the ring itself is `limits.maxBytes`. */
   get bytes(): number {
     return this.#bytes;
   }
 
-  get oldest(): Retained | undefined {
-    return this.#entries[this.#head];
+  get oldestSeq(): number | undefined {
+    return this.#count === 0 ? undefined : this.#buf.readDoubleLE(this.#head + H.seq);
   }
 
-  /** New limits (a reload): applied at once. */
+  get oldestAt(): number | undefined {
+    return this.#count === 0 ? undefined : this.#buf.readDoubleLE(this.#head + H.at);
+  }
+
+  /** New limits (a reload): applied at once; a new size moves the entries into a new ring. */
   setLimits(limits: RetentionLimits, now: number): void {
     this.#limits = limits;
     this.expire(now);
-    this.#trim();
+    const capacity = ringBytes(limits.maxBytes);
+    if (this.#buf.length === capacity) return;
+    if (this.#count > 0) this.#resize(capacity);
+    else this.#buf = Buffer.alloc(0); // the next record allocates the new ring
+  }
+
+  /** Moves the entries, oldest first, into a ring of `capacity` bytes (dropping the oldest that do not fit). */
+  #resize(capacity: number): void {
+    while (this.#bytes > capacity) this.#shift('size');
+    const next = Buffer.allocUnsafeSlow(capacity);
+    let at = 0;
+    for (let offset = this.#first(); offset >= 0; offset = this.#next(offset)) {
+      const size = this.#buf.readUInt32LE(offset + H.size);
+      this.#buf.copy(next, at, offset, offset + size);
+      at += size;
+    }
+    this.#buf = next;
+    this.#head = 0;
+    this.#tail = at === capacity ? 0 : at;
+    this.#wrapAt = -1;
+    this.#generation++;
   }
 
   /** Keeps a record the kernel accepted as `seq` at `at`, written at position `wrote`. */
-  add(seq: number, record: EmitRecord, at: number, wrote: number): Retained {
-    const entry: Retained = {
-      seq,
-      record,
-      at,
-      bytes: textBytes(record) + ENTRY_OVERHEAD,
-      wrote,
-      queued: false,
-    };
-    this.#entries.push(entry);
-    this.#bytes += entry.bytes;
-    this.#trim();
-    return entry;
+  add(seq: number, record: EmitRecord, at: number, wrote: number): void {
+    const text = record.kind === 'acct' ? record.op : record.message;
+    const acct = record.kind === 'acct' ? record.acct : '';
+    const addr = record.addr ?? '';
+    const textBytes = Buffer.byteLength(text);
+    const addrBytes = Buffer.byteLength(addr);
+    const acctBytes = Buffer.byteLength(acct);
+    const size = align8(ENTRY_HEADER + textBytes + addrBytes + acctBytes);
+    const offset = this.#room(size);
+    if (offset < 0) {
+      this.#onEvict({ seq, at, wrote, queued: false }, 'size');
+      return;
+    }
+    const b = this.#buf;
+    b.writeUInt32LE(size, offset + H.size);
+    b[offset + H.kind] = record.kind === 'acct' ? 1 : 0;
+    b[offset + H.success] = record.success ? 1 : 0;
+    b[offset + H.queued] = 0;
+    b[offset + H.hasAddr] = record.addr === null ? 0 : 1;
+    b.writeDoubleLE(seq, offset + H.seq);
+    b.writeDoubleLE(at, offset + H.at);
+    b.writeDoubleLE(wrote, offset + H.wrote);
+    b.writeUInt32LE(record.type, offset + H.type);
+    b.writeUInt32LE(textBytes, offset + H.text);
+    b.writeUInt32LE(addrBytes, offset + H.addr);
+    b.writeUInt32LE(acctBytes, offset + H.acct);
+    let p = offset + ENTRY_HEADER;
+    p += b.write(text, p, 'utf8');
+    p += b.write(addr, p, 'utf8');
+    b.write(acct, p, 'utf8');
+    this.#count++;
+    this.#bytes += size;
   }
 
   /** Drops what is older than the window at `now`. */
   expire(now: number): void {
     const cutoff = now - this.#limits.windowMs;
-    for (let e = this.oldest; e !== undefined && e.at < cutoff; e = this.oldest) this.#shift('expired');
+    while (this.#count > 0 && this.#buf.readDoubleLE(this.#head + H.at) < cutoff) this.#shift('expired');
   }
 
-  /** Whether `entry` is still held (the store drops the oldest first). */
-  holds(entry: Retained): boolean {
-    const oldest = this.oldest;
-    return oldest !== undefined && entry.seq >= oldest.seq;
+  /** Whether the store still holds the entry numbered `seq` (it drops the oldest first). */
+  holds(entry: { readonly seq: number }): boolean {
+    const oldest = this.oldestSeq;
+    return oldest !== undefined && entry.seq >= oldest;
   }
 
-  /** How many entries pass `keep`. */
-  countWhere(keep: (entry: Retained) => boolean): number {
+  /** How many entries were last written after write position `position`. */
+  countWrittenAfter(position: number): number {
     let n = 0;
-    for (let i = this.#head; i < this.#entries.length; i++) {
-      const entry = this.#entries[i];
-      if (entry !== undefined && keep(entry)) n++;
-    }
+    for (let o = this.#first(); o >= 0; o = this.#next(o))
+      if (this.#buf.readDoubleLE(o + H.wrote) > position) n++;
     return n;
   }
 
-  /** The entries, oldest first, that pass `keep` (a snapshot: the store may change while it is used). */
-  select(keep: (entry: Retained) => boolean): Retained[] {
+  /** Copies of the entries, oldest first, last written after `position` (the store may change meanwhile). */
+  writtenAfter(position: number): Retained[] {
     const out: Retained[] = [];
-    for (let i = this.#head; i < this.#entries.length; i++) {
-      const entry = this.#entries[i];
-      if (entry !== undefined && keep(entry)) out.push(entry);
+    for (let o = this.#first(); o >= 0; o = this.#next(o)) {
+      const b = this.#buf;
+      if (b.readDoubleLE(o + H.wrote) <= position) continue;
+      const place = { offset: o, generation: this.#generation };
+      out.push(
+        new Retained(
+          this,
+          place,
+          b.readDoubleLE(o + H.seq),
+          b.readDoubleLE(o + H.at),
+          b.readDoubleLE(o + H.wrote),
+          this.#record(o),
+        ),
+      );
     }
     return out;
   }
 
-  #trim(): void {
-    while (this.#bytes > this.#limits.maxBytes && this.count > 0) this.#shift('size');
+  /** Writes a header field of `entry` while the store still holds it (Retained's setters). */
+  update(entry: Retained, field: typeof H.wrote | typeof H.queued, value: number): void {
+    if (!this.holds(entry)) return;
+    let o = entry.generation === this.#generation ? entry.offset : -1;
+    for (let p = o < 0 ? this.#first() : -1; p >= 0 && o < 0; p = this.#next(p))
+      if (this.#buf.readDoubleLE(p + H.seq) === entry.seq) o = p;
+    if (o < 0) return;
+    if (field === H.queued) this.#buf[o + H.queued] = value;
+    else this.#buf.writeDoubleLE(value, o + H.wrote);
+  }
+
+  #record(o: number): EmitRecord {
+    const b = this.#buf;
+    const textBytes = b.readUInt32LE(o + H.text);
+    const addrBytes = b.readUInt32LE(o + H.addr);
+    const acctBytes = b.readUInt32LE(o + H.acct);
+    const textAt = o + ENTRY_HEADER;
+    const addrAt = textAt + textBytes;
+    const p = addrAt + addrBytes;
+    const text = b.toString('utf8', textAt, addrAt);
+    const addr = b[o + H.hasAddr] === 1 ? b.toString('utf8', addrAt, p) : null;
+    const type = b.readUInt32LE(o + H.type);
+    const success = b[o + H.success] === 1;
+    if (b[o + H.kind] === 1) {
+      return { kind: 'acct', type, op: text, acct: b.toString('utf8', p, p + acctBytes), addr, success };
+    }
+    return { kind: 'user', type, message: text, addr, success };
+  }
+
+  #first(): number {
+    return this.#count === 0 ? -1 : this.#head;
+  }
+
+  /** The entry after the one at `offset`, or -1 after the newest. */
+  #next(offset: number): number {
+    let next = offset + this.#buf.readUInt32LE(offset + H.size);
+    if (next === this.#wrapAt || next === this.#buf.length) next = 0;
+    return next === this.#tail ? -1 : next;
+  }
+
+  /** Where an entry of `size` bytes goes, after evicting the oldest as needed; -1 when it can never fit. */
+  #room(size: number): number {
+    const capacity = ringBytes(this.#limits.maxBytes);
+    if (size > capacity) return -1;
+    if (this.#buf.length !== capacity) this.#resize(capacity);
+    for (;;) {
+      if (this.#count === 0) {
+        this.#head = 0;
+        this.#tail = 0;
+        this.#wrapAt = -1;
+      }
+      const head = this.#head;
+      const tail = this.#tail;
+      const wrapped = this.#count > 0 && tail <= head;
+      if (!wrapped) {
+        if (capacity - tail >= size) return this.#claim(tail, size);
+        if (head >= size) {
+          this.#wrapAt = tail;
+          return this.#claim(0, size);
+        }
+      } else if (head - tail >= size) return this.#claim(tail, size);
+      this.#shift('size');
+    }
+  }
+
+  /** Takes `size` bytes at `offset`; a tail at the ring's end is its start (full when it meets the head). */
+  #claim(offset: number, size: number): number {
+    const end = offset + size;
+    this.#tail = end === this.#buf.length ? 0 : end;
+    return offset;
   }
 
   #shift(why: Eviction): void {
-    const entry = this.#entries[this.#head];
-    if (entry === undefined) return;
-    this.#entries[this.#head] = undefined;
-    this.#head++;
-    this.#bytes -= entry.bytes;
-    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
-      this.#entries = this.#entries.slice(this.#head);
+    if (this.#count === 0) return;
+    const b = this.#buf;
+    const o = this.#head;
+    const info: RetainedInfo = {
+      seq: b.readDoubleLE(o + H.seq),
+      at: b.readDoubleLE(o + H.at),
+      wrote: b.readDoubleLE(o + H.wrote),
+      queued: b[o + H.queued] === 1,
+    };
+    const size = b.readUInt32LE(o + H.size);
+    this.#count--;
+    this.#bytes -= size;
+    this.#head = o + size;
+    if (this.#head === this.#wrapAt || this.#head === b.length) {
       this.#head = 0;
+      this.#wrapAt = -1;
     }
-    this.#onEvict(entry, why);
+    this.#onEvict(info, why);
   }
 }

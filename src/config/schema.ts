@@ -116,7 +116,7 @@ const daemon = z.strictObject({
     .max(1024 * 1024 * 1024)
     .default(16 * 1024 * 1024)
     .describe(
-      'reload: most memory retention may hold (record text + 192 bytes each); past it the oldest records ' +
+      'reload: the memory retention takes, at most (record text + a 48-byte header each); past it the oldest records ' +
         'leave early (counted). 0 keeps nothing.',
     ),
   resend_rate: z

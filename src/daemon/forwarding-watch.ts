@@ -72,7 +72,7 @@ export class ForwardingWatch {
       retention: {
         records: r.count,
         bytes: r.bytes,
-        oldest_at: r.oldest === undefined ? null : new Date(r.oldest.at).toISOString(),
+        oldest_at: r.oldestAt === undefined ? null : new Date(r.oldestAt).toISOString(),
         window_s: r.limits.windowMs / 1000,
         max_bytes: r.limits.maxBytes,
       },

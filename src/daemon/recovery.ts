@@ -23,7 +23,13 @@
 import type { EmitOutcome } from '../audit/outcome.js';
 import { Pacer } from '../audit/pacer.js';
 import type { EmitRecord } from '../audit/record.js';
-import { type Eviction, type Retained, Retention, type RetentionLimits } from '../audit/retention.js';
+import {
+  type Eviction,
+  type Retained,
+  type RetainedInfo,
+  Retention,
+  type RetentionLimits,
+} from '../audit/retention.js';
 import type { Logger } from '../log/logger.js';
 import type { ForwardingObserver } from './forwarding-monitor.js';
 
@@ -105,7 +111,7 @@ export class Recovery implements ForwardingObserver {
 
   get status(): RecoveryStatus {
     const risk = this.#riskFrom;
-    const atRisk = risk === undefined ? 0 : this.retention.countWhere((e) => e.wrote > risk);
+    const atRisk = risk === undefined ? 0 : this.retention.countWrittenAfter(risk);
     const job = this.#job;
     return {
       ...this.#status,
@@ -150,7 +156,7 @@ export class Recovery implements ForwardingObserver {
     this.#status.last_recovery_at = new Date(this.#now()).toISOString();
     const risk = this.#riskFrom;
     if (risk === undefined) return;
-    const entries = this.retention.select((e) => e.wrote > risk);
+    const entries = this.retention.writtenAfter(risk);
     for (const entry of entries) entry.queued = true;
     const job: ResendJob = { entries, next: 0, cancelled: false };
     this.#job = job;
@@ -210,7 +216,7 @@ export class Recovery implements ForwardingObserver {
     }
   }
 
-  #evicted(entry: Retained, why: Eviction): void {
+  #evicted(entry: RetainedInfo, why: Eviction): void {
     if (entry.queued) return; // the running re-send still writes it
     if (this.#countLost(entry, why)) return;
     if (why === 'size') {
@@ -223,7 +229,7 @@ export class Recovery implements ForwardingObserver {
   }
 
   /** Counts `entry` as lost when it was written after the last healthy check of an outage; says whether. */
-  #countLost(entry: Retained, why: Eviction): boolean {
+  #countLost(entry: RetainedInfo, why: Eviction): boolean {
     const lostAfter = this.#lostAfter;
     if (lostAfter === undefined || entry.wrote <= lostAfter) return false;
     this.#status.lost++;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ENTRY_OVERHEAD } from '../../src/audit/retention.js';
+import { ENTRY_HEADER } from '../../src/audit/retention.js';
 import { connect } from '../../src/client.js';
 import { REPO_ROOT, run } from '../harness/exec.js';
 import { startLab } from '../harness/lab.js';
@@ -33,17 +33,17 @@ async function drive(socket: string, rate: number, seconds: number): Promise<voi
   await Promise.all(clients.map((client) => client.close()));
 }
 
-/** One retained record on the V8 heap, measured in a child with --expose-gc (retention-heap.ts). */
+/** One retained record: its bytes in the ring, and what it leaves on the V8 heap (retention-heap.ts). */
 async function heapPerRecord(): Promise<BenchRow> {
   const script = `${REPO_ROOT}dist/test/bench/retention-heap.js`;
   const result = await run(process.execPath, ['--expose-gc', script]);
   if (result.code !== 0) throw new Error(`retention-heap failed: ${result.stderr}`);
-  const m = JSON.parse(result.stdout) as { text: number; heap: number; overhead: number; accounted: number };
+  const m = JSON.parse(result.stdout) as { text: number; heap: number; accounted: number };
   return {
-    name: 'one retained record on the V8 heap',
-    value: m.heap,
+    name: 'one retained record (ring bytes)',
+    value: m.accounted,
     unit: 'B',
-    note: `${m.text.toFixed(0)} B of text + ${m.overhead.toFixed(0)} B of objects; retention counts ${m.accounted.toFixed(0)} B (ENTRY_OVERHEAD ${ENTRY_OVERHEAD})`,
+    note: `${m.text.toFixed(0)} B of text + a ${ENTRY_HEADER} B header, 8-aligned; on the V8 heap: ${m.heap.toFixed(1)} B`,
   };
 }
 
@@ -61,7 +61,7 @@ export async function benchRecovery(): Promise<BenchRow[]> {
         name: `retention after ${SECONDS} s at ${rate} ev/s`,
         value: s.retention.bytes / MIB,
         unit: 'MiB',
-        note: `${s.retention.records} records, ${perRecord.toFixed(0)} B each (${ENTRY_OVERHEAD} B overhead); the ${s.retention.window_s / 60} min window would need ${windowNeeds.toFixed(0)} MiB, so retention_bytes (${s.retention.max_bytes / MIB} MiB) keeps the last ${(s.retention.max_bytes / perRecord / rate).toFixed(0)} s; daemon RSS ${s.memory.rss} MiB`,
+        note: `${s.retention.records} records, ${perRecord.toFixed(0)} B each (${ENTRY_HEADER} B header); the ${s.retention.window_s / 60} min window would need ${windowNeeds.toFixed(0)} MiB, so retention_bytes (${s.retention.max_bytes / MIB} MiB) keeps the last ${(s.retention.max_bytes / perRecord / rate).toFixed(0)} s; daemon RSS ${s.memory.rss} MiB`,
       });
     }
     const line = readFileSync(lab.collector.log, 'latin1')

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EmitOutcome } from '../../../src/audit/outcome.js';
 import type { EmitRecord } from '../../../src/audit/record.js';
+import { ENTRY_HEADER } from '../../../src/audit/retention.js';
 import { Recovery } from '../../../src/daemon/recovery.js';
 import type { Logger } from '../../../src/log/logger.js';
 
@@ -137,7 +138,8 @@ describe('recovery', () => {
   });
 
   it('counts what the byte bound pushes out outside an outage as early, not lost', () => {
-    const t = setup({ capacity: 10, maxBytes: 3 * 200 });
+    // Room for three records (`i="N"`: 6 bytes of text and a header, 8-aligned).
+    const t = setup({ capacity: 10, maxBytes: 3 * (ENTRY_HEADER + 8) });
     t.write(10);
     const s = t.recovery.status;
     assert.ok(s.evicted_early >= 7, `${s.evicted_early}`);
