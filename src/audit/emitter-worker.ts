@@ -11,7 +11,8 @@
  *
  * Protocol with the main thread: it posts `{ batch, records }`; we answer `{ batch, outcomes, done,
  * fdOpen }` in order, in one reply or, when we wait for the pace, in several (the outcomes so far are
- * sent before each wait, so their callers are answered while the rest waits).
+ * sent before each wait, so their callers are answered while the rest waits). `{ retire: true }` (sent
+ * only while no batch is in flight) closes the fd and ends the thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { auditClose, auditOpen, logAcctMessage, logUserMessage } from '../../native/libaudit.js';
@@ -27,6 +28,9 @@ export interface BatchRequest {
   readonly batch: number;
   readonly records: readonly EmitRecord[];
 }
+
+/** A batch to write, or the emitter retiring this idle worker: close the fd and exit. */
+export type WorkerRequest = BatchRequest | { readonly retire: true };
 
 /** A failed record's outcome; an accepted record travels back as its bare ar_seq (cheaper to clone). */
 export type WireOutcome = number | Exclude<EmitOutcome, { ok: true }>;
@@ -121,7 +125,13 @@ function takeToken(beforeWait: () => void): void {
   }
 }
 
-parentPort?.on('message', (request: BatchRequest) => {
+parentPort?.on('message', (request: WorkerRequest) => {
+  if ('retire' in request) {
+    if (fd >= 0) auditClose(fd);
+    fd = -1;
+    parentPort?.close(); // nothing else keeps this thread alive: it exits
+    return;
+  }
   let outcomes: WireOutcome[] = [];
   const reply = (done: boolean) => {
     const message: BatchReply = { batch: request.batch, outcomes, done, fdOpen: fd >= 0 };

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { settlesWithin } from '../deadline.js';
 import type { KnownCode } from '../errors/codes.js';
-import type { BatchReply, BatchRequest, WorkerSetup } from './emitter-worker.js';
+import type { BatchReply, WorkerRequest, WorkerSetup } from './emitter-worker.js';
 import { newRunId, SequenceCounter } from './numbering.js';
 import type { EmitOutcome } from './outcome.js';
 import { PaceControl } from './pace-control.js';
@@ -35,6 +35,11 @@ export interface EmitterOptions {
   readonly onAccepted?: (record: EmitRecord, seq: number) => void;
   /** Hears that records were answered (`pending` fell): whoever waits for room in the queue looks again. */
   readonly onAnswered?: () => void;
+  /**
+   * Retire the worker (its audit fd closed, its V8 heap and thread given back: about 10 MiB of RSS) after
+   * this long with nothing to write; the next record starts a new one (tens of ms). Never when absent.
+   */
+  readonly retireIdleWorkerMs?: number;
 }
 
 /** What the daemon needs of the path to the kernel: the seam its unit tests fill with a fake. */
@@ -78,6 +83,9 @@ export class Emitter implements EmitterPort {
   readonly run: string;
   readonly #onAccepted: ((record: EmitRecord, seq: number) => void) | undefined;
   readonly #onAnswered: (() => void) | undefined;
+  readonly #retireMs: number | undefined;
+  #retireTimer: NodeJS.Timeout | undefined;
+  #lastAnswer = 0;
 
   constructor(options: EmitterOptions = {}) {
     this.#maxBatch = options.maxBatch ?? 1024;
@@ -86,6 +94,7 @@ export class Emitter implements EmitterPort {
     this.run = options.run ?? newRunId();
     this.#onAccepted = options.onAccepted;
     this.#onAnswered = options.onAnswered;
+    this.#retireMs = options.retireIdleWorkerMs;
   }
 
   get pace(): Pace {
@@ -130,6 +139,7 @@ export class Emitter implements EmitterPort {
    */
   async close(deadlineMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.#closing = true;
+    clearTimeout(this.#retireTimer);
     if (this.pending > 0) {
       const drained = new Promise<void>((resolve) => (this.#drained = resolve));
       if (!(await settlesWithin(drained, deadlineMs))) {
@@ -149,8 +159,35 @@ export class Emitter implements EmitterPort {
 
   /** Records were answered (accepted, refused or failed): the clock of progress, and whoever waits for room. */
   #answered(): void {
-    this.#progress.answered(performance.now(), this.pending > 0);
+    const now = performance.now();
+    const pending = this.pending;
+    this.#progress.answered(now, pending > 0);
+    this.#lastAnswer = now;
+    if (pending === 0 && this.#retireTimer === undefined) this.#scheduleRetire(this.#retireMs);
     this.#onAnswered?.();
+  }
+
+  /** Checks after `ms` whether the worker has been idle for the retirement delay; retires it if so. */
+  #scheduleRetire(ms: number | undefined): void {
+    if (ms === undefined || this.#worker === undefined || this.#closing) return;
+    this.#retireTimer = setTimeout(() => {
+      this.#retireTimer = undefined;
+      const idle = performance.now() - this.#lastAnswer;
+      if (this.pending > 0) return; // the next answer schedules again
+      if (idle < (this.#retireMs ?? 0)) this.#scheduleRetire((this.#retireMs ?? 0) - idle);
+      else this.#retire();
+    }, ms);
+    this.#retireTimer.unref();
+  }
+
+  /** The worker closes its audit fd and exits; it holds nothing (no batch is in flight). */
+  #retire(): void {
+    const worker = this.#worker;
+    if (worker === undefined || this.pending > 0) return;
+    this.#worker = undefined; // its exit is no crash now (#onCrash ignores a worker not current)
+    this.#fdOpen = false;
+    const retire: WorkerRequest = { retire: true };
+    worker.postMessage(retire);
   }
 
   /** Fails every record not yet answered (the worker is being terminated). */
@@ -185,7 +222,7 @@ export class Emitter implements EmitterPort {
       const batch = this.#queue.splice(0, this.#maxBatch);
       const id = this.#nextBatch++;
       this.#inFlight.set(id, batch);
-      const request: BatchRequest = { batch: id, records: batch.map((p) => p.record) };
+      const request: WorkerRequest = { batch: id, records: batch.map((p) => p.record) };
       this.#worker.postMessage(request);
     }
     if (this.pending === 0) this.#drained?.();

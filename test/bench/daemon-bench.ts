@@ -1,12 +1,11 @@
 /**
- * The daemon through its socket: throughput with 1, 8 and 32 pipelining clients, ack latency at a fixed
- * rate, and the daemon's RSS after a million events (read from /proc, twice, to see whether it grows),
- * retention (16 MiB by default) included.
+ * The daemon through its socket, run with the unit's node options: throughput with 1, 8 and 32
+ * pipelining clients, and ack latency at a fixed rate. Its memory and CPU: footprint-bench.ts.
  */
-import { readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { type AuditRelayClient, connect } from '../../src/client.js';
 import { configFor, type RunningDaemon, startDaemon } from '../harness/daemon.js';
+import { unitNodeFlags } from '../harness/unit-flags.js';
+import { rawClient } from './raw-client.js';
 import { type BenchRow, median, percentile } from './stats.js';
 
 const WINDOW = 128;
@@ -31,39 +30,13 @@ async function throughput(daemon: RunningDaemon, clients: number, total: number)
   return total / seconds;
 }
 
-/**
- * A raw NDJSON client: pre-built request lines, a sliding window of `window` unanswered requests, replies
- * only counted. It measures the daemon rather than the client library.
- */
-function rawClient(path: string, lines: readonly string[], window: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(path);
-    let sent = 0;
-    let answered = 0;
-    const fill = () => {
-      let chunk = '';
-      while (sent < lines.length && sent - answered < window) chunk += lines[sent++];
-      if (chunk !== '') socket.write(chunk);
-    };
-    socket.on('connect', fill);
-    socket.on('data', (data: Buffer) => {
-      for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, i + 1)) answered++;
-      if (answered >= lines.length) {
-        socket.end();
-        resolve();
-      } else fill();
-    });
-    socket.on('error', reject);
-  });
-}
-
 async function throughputRaw(daemon: RunningDaemon, clients: number, total: number): Promise<number> {
   const per = Math.floor(total / clients);
   const lines = Array.from({ length: clients }, (_, c) =>
     Array.from({ length: per }, (_, i) => `{"id":${i},"type":"TRUSTED_APP","fields":{"c":${c},"i":${i}}}\n`),
   );
   const start = process.hrtime.bigint();
-  await Promise.all(lines.map((l) => rawClient(daemon.socket, l, WINDOW)));
+  await Promise.all(lines.map((l) => rawClient(daemon.socket, l.length, (i) => l[i] ?? '', WINDOW)));
   return (per * clients) / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
@@ -90,24 +63,14 @@ async function latency(daemon: RunningDaemon, rate: number, count: number): Prom
   return samples;
 }
 
-function rssMiB(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
-  return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
-}
-
-export async function benchDaemon(
-  n: number,
-  rounds: number,
-  cMedian: number,
-  millions: number,
-): Promise<BenchRow[]> {
+export async function benchDaemon(n: number, rounds: number, cMedian: number): Promise<BenchRow[]> {
   // A device's configuration: forwarding configured, so retention and the forwarding watch run (no
   // collector here: every record stays at risk, as during an outage — the dearer case).
   const forwarding = '[forwarding]\ncollector = "127.0.0.1"\nport = 60\n';
   const daemon = await startDaemon({
     config: `${configFor([0], ['TRUSTED_APP'], 'max_in_flight = 1024')}${forwarding}`,
     env: { NODE_OPTIONS: process.env['DAEMON_NODE_OPTIONS'] ?? '' },
+    nodeFlags: unitNodeFlags(),
   });
   try {
     const rows: BenchRow[] = [];
@@ -134,24 +97,6 @@ export async function benchDaemon(
     const samples = await latency(daemon, 5000, 10_000);
     rows.push({ name: 'ack latency p50 at 5,000 ev/s', value: percentile(samples, 0.5) * 1000, unit: 'µs' });
     rows.push({ name: 'ack latency p99 at 5,000 ev/s', value: percentile(samples, 0.99) * 1000, unit: 'µs' });
-    const pid = daemon.child.pid ?? 0;
-    const half = Math.round((millions * 1_000_000) / 2);
-    await throughput(daemon, 8, half);
-    const mid = rssMiB(pid);
-    await throughput(daemon, 8, half);
-    const end = rssMiB(pid);
-    const total = `${(millions * 1e6).toLocaleString('en')} events`;
-    rows.push({
-      name: `daemon RSS after ${(half).toLocaleString('en')} events`,
-      value: mid.rss,
-      unit: 'MiB',
-    });
-    rows.push({
-      name: `daemon RSS after ${total}`,
-      value: end.rss,
-      unit: 'MiB',
-      note: `peak ${end.hwm.toFixed(0)} MiB`,
-    });
     return rows;
   } finally {
     await daemon.stop();

@@ -16,10 +16,28 @@ function record(tag: string, i: number): EmitRecord {
   return { kind: 'user', type: 1121, message: `op=bench tag="${tag}" i="${i}"`, addr: null, success: true };
 }
 
-async function cLoop(n: number): Promise<number> {
-  const { stdout, code, stderr } = await run(BASELINE, [String(n), 'c']);
+/** Seconds from bash's `times` line (`0m1.234s`). */
+const seconds = (t: string) => {
+  const m = /^(\d+)m([\d.]+)s$/.exec(t);
+  return m === null ? Number.NaN : Number(m[1]) * 60 + Number(m[2]);
+};
+
+/** One C round: its rate, and its CPU time (user + system, from bash's `times` for its children). */
+async function cLoop(n: number): Promise<{ rate: number; cpuSeconds: number }> {
+  const { stdout, code, stderr } = await run('bash', [
+    '-c',
+    '"$@" && times >&2',
+    'bash',
+    BASELINE,
+    String(n),
+    'c',
+  ]);
   if (code !== 0) throw new Error(`emit-baseline failed (${code}): ${stderr}`);
-  return (JSON.parse(stdout) as { events_per_s: number }).events_per_s;
+  const children = stderr.trim().split('\n').at(-1)?.split(' ') ?? [];
+  return {
+    rate: (JSON.parse(stdout) as { events_per_s: number }).events_per_s,
+    cpuSeconds: seconds(children[0] ?? '') + seconds(children[1] ?? ''),
+  };
 }
 
 export async function emitterBatched(n: number): Promise<number> {
@@ -78,8 +96,9 @@ async function debian13Round(n: number, mode: 'batched' | 'single'): Promise<{ r
 export async function benchEmitter(
   n: number,
   rounds: number,
-): Promise<{ rows: BenchRow[]; cMedian: number }> {
+): Promise<{ rows: BenchRow[]; cMedian: number; cCpuPerMillion: number }> {
   const c: number[] = [];
+  const cCpu: number[] = [];
   const batched: number[] = [];
   const single: number[] = [];
   const trixie = DEBIAN_13.unavailable() === undefined;
@@ -87,7 +106,9 @@ export async function benchEmitter(
   const single13: number[] = [];
   let node13 = '';
   for (let r = 0; r < rounds; r++) {
-    c.push(await cLoop(n));
+    const round = await cLoop(n);
+    c.push(round.rate);
+    cCpu.push((round.cpuSeconds * 1e6) / n);
     batched.push(await emitterBatched(n));
     single.push(await emitterSingle(Math.floor(n / 4)));
     if (!trixie) continue;
@@ -97,12 +118,15 @@ export async function benchEmitter(
     single13.push((await debian13Round(Math.floor(n / 4), 'single')).rate);
   }
   const cMedian = median(c);
+  const cCpuPerMillion = median(cCpu);
   const host = `Debian 12, Node ${process.version}`;
   const other = `Debian 13, Node ${node13}`;
   return {
     cMedian,
+    cCpuPerMillion,
     rows: [
       { name: 'C loop (libaudit, baseline)', value: cMedian, unit: 'ev/s' },
+      { name: 'C loop CPU per million records', value: cCpuPerMillion, unit: 's', note: 'user + system' },
       { name: `emitter, batched (${host})`, value: median(batched), unit: 'ev/s', baseline: cMedian },
       { name: `emitter, one at a time (${host})`, value: median(single), unit: 'ev/s', baseline: cMedian },
       ...(trixie

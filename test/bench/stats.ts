@@ -24,8 +24,7 @@ export function printRows(title: string, rows: readonly BenchRow[]): void {
   for (const row of rows) {
     const ratio = row.baseline === undefined ? '' : `  ${(row.value / row.baseline).toFixed(2)}× C`;
     const note = row.note === undefined ? '' : `  (${row.note})`;
-    process.stdout.write(
-      `  ${row.name.padEnd(52)} ${row.value.toFixed(0).padStart(9)} ${row.unit}${ratio}${note}\n`,
-    );
+    const shown = Math.abs(row.value) < 100 ? row.value.toFixed(1) : row.value.toFixed(0);
+    process.stdout.write(`  ${row.name.padEnd(52)} ${shown.padStart(9)} ${row.unit}${ratio}${note}\n`);
   }
 }

@@ -41,20 +41,24 @@ export interface DaemonOptions {
    * dir at its own path.
    */
   readonly device?: { readonly root: string; readonly nodeModules: string };
+  /** Options for node itself, before the entry point (e.g. the unit's V8 flags: unitNodeFlags()). */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** The words that run `node CLI` for `options`, and what to remove at stop. */
 function daemonCommand(options: DaemonOptions, dir: string): { words: string[]; cleanup: () => void } {
   const device = options.device;
+  const flags = options.nodeFlags ?? [];
   if (device === undefined) {
-    return { words: [...(options.wrapper ?? []), process.execPath, options.cli ?? CLI], cleanup: () => {} };
+    const words = [...(options.wrapper ?? []), process.execPath, ...flags, options.cli ?? CLI];
+    return { words, cleanup: () => {} };
   }
   const staged = stageProgram(device.nodeModules);
   const steps = chrootSteps(device.root, [
     { host: dir, inRoot: dir, dir: true },
     { host: staged.dir, inRoot: '/opt/auditrelay', dir: true },
   ]);
-  const words = withPrivateMounts(steps, ['chroot', device.root, '/usr/bin/node']);
+  const words = withPrivateMounts(steps, ['chroot', device.root, '/usr/bin/node', ...flags]);
   return { words: [...words, '/opt/auditrelay/dist/src/cli.js'], cleanup: () => staged.remove() };
 }
 

@@ -3,6 +3,7 @@
  * reads back exactly with ausearch, and a kernel refusal is an error, never a success.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { auditClose, auditOpen, logUserCommMessage } from '../../native/libaudit.js';
 import { Emitter } from '../../src/audit/emitter.js';
@@ -11,7 +12,7 @@ import { buildRecord } from '../../src/audit/record.js';
 import { libauditTypeTable } from '../../src/audit/type-table.js';
 import { fieldBytes, findByNonce, nonce } from '../harness/ausearch.js';
 import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
-import { CLI, run } from '../harness/exec.js';
+import { CLI, run, waitFor } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 import { stageProgram } from '../harness/staged-program.js';
 
@@ -129,6 +130,52 @@ describe('emit --direct against the kernel', { skip }, () => {
     assert.equal(fieldBytes(last, 'i')?.toString(), '199');
     assert.equal(fieldBytes(last, 'ar_run')?.toString(), emitter.run);
     assert.equal(fieldBytes(last, 'ar_seq')?.toString(), '200');
+  });
+
+  it('retires an idle worker (its audit fd closed, its thread gone) and numbers on with a new one', async () => {
+    // Our NETLINK_AUDIT sockets: /proc/self/fd links to socket inodes that /proc/net/netlink lists as 9.
+    const auditFds = () => {
+      const audit = new Set(
+        readFileSync('/proc/self/net/netlink', 'utf8')
+          .split('\n')
+          .slice(1)
+          .map((line) => line.trim().split(/\s+/))
+          .filter((f) => f[1] === '9')
+          .map((f) => `socket:[${f[9]}]`),
+      );
+      return readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return audit.has(readlinkSync(`/proc/self/fd/${fd}`));
+        } catch {
+          return false; // readdir's own fd, closed meanwhile
+        }
+      }).length;
+    };
+    const threads = () => Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    const fdsBefore = auditFds();
+    const threadsBefore = threads();
+    const emitter = new Emitter({ retireIdleWorkerMs: 100 });
+    const types = libauditTypeTable();
+    const emit = (n: string) =>
+      emitter.emit(
+        buildRecord(parseEvent({ type: 'TRUSTED_APP', fields: { nonce: n } }, types), undefined, 4096),
+      );
+    const first = await emit(nonce());
+    assert.equal(first.ok && first.seq, 1);
+    assert.equal(emitter.fdOpen, true);
+    assert.equal(auditFds(), fdsBefore + 1, 'the worker opened one audit socket');
+    await waitFor(
+      async () => (threads() === threadsBefore ? true : undefined),
+      5000,
+      'the worker thread to end',
+    );
+    assert.equal(emitter.fdOpen, false);
+    assert.equal(auditFds(), fdsBefore, 'its audit socket closed, not leaked');
+    const tag = nonce();
+    const second = await emit(tag);
+    assert.equal(second.ok && second.seq, 2, 'a new worker numbers on');
+    await emitter.close();
+    assert.equal(fieldBytes(await findByNonce(auditd.log, tag), 'ar_seq')?.toString(), '2');
   });
 
   it('refuses an event without CAP_AUDIT_WRITE: EPERM, exit 77, nothing recorded', async () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { REPO_ROOT, run } from '../harness/exec.js';
+import { unitNodeFlags } from '../harness/unit-flags.js';
 
 const UNITS = ['auditrelay.socket', 'auditrelay.service', 'auditrelay-apply.service'].map(
   (u) => `${REPO_ROOT}systemd/${u}`,
@@ -40,5 +41,14 @@ describe('systemd units', { skip }, () => {
     assert.match(unit, /^RestartPreventExitStatus=78$/m);
     assert.doesNotMatch(unit, /^PrivateUsers=/m);
     assert.doesNotMatch(unit, /^MemoryDenyWriteExecute=/m);
+  });
+
+  it('pass node options this Node accepts (an unknown one would stop the daemon from starting)', async () => {
+    const flags = unitNodeFlags();
+    assert.ok(flags.includes('--max-semi-space-size=4'), flags.join(' '));
+    const result = await run(process.execPath, [...flags, '-e', 'process.stdout.write("ok")']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '', 'no warning either');
+    assert.equal(result.stdout, 'ok');
   });
 });
