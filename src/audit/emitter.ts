@@ -19,7 +19,7 @@ import type { EmitRecord } from './record.js';
 
 interface Pending {
   readonly record: EmitRecord;
-  readonly resolve: (outcome: EmitOutcome) => void;
+  readonly done: (outcome: EmitOutcome) => void;
 }
 
 export interface EmitterOptions {
@@ -53,6 +53,11 @@ export interface EmitterPort {
   readonly fdOpen: boolean;
   /** Queues one record; resolves with the kernel's verdict, never rejects. */
   emit(record: EmitRecord): Promise<EmitOutcome>;
+  /**
+   * The same without a promise (the daemon's hot path: a request in flight then holds one callback, not
+   * a chain of promises): `done` hears the kernel's verdict, once, never synchronously.
+   */
+  submit(record: EmitRecord, done: (outcome: EmitOutcome) => void): void;
   setPace(pace: Pace): void;
   /** How long records have waited without an answer (0 while none waits). */
   stalledMs(): number;
@@ -120,12 +125,18 @@ export class Emitter implements EmitterPort {
 
   /** Queues one record; resolves with the kernel's verdict. */
   emit(record: EmitRecord): Promise<EmitOutcome> {
-    if (this.#closing) return Promise.resolve(failure('EMITTER_STOPPED', 'The emitter is stopping'));
-    return new Promise((resolve) => {
-      this.#progress.waiting(performance.now());
-      this.#queue.push({ record, resolve });
-      this.#pump();
-    });
+    return new Promise((resolve) => this.submit(record, resolve));
+  }
+
+  submit(record: EmitRecord, done: (outcome: EmitOutcome) => void): void {
+    if (this.#closing) {
+      const stopped = failure('EMITTER_STOPPED', 'The emitter is stopping');
+      queueMicrotask(() => done(stopped));
+      return;
+    }
+    this.#progress.waiting(performance.now());
+    this.#queue.push({ record, done });
+    this.#pump();
   }
 
   /** How long records have waited without the worker answering any (0 while none waits). */
@@ -195,7 +206,7 @@ export class Emitter implements EmitterPort {
     const left = [...this.#queue.splice(0), ...[...this.#inFlight.values()].flat()];
     this.#inFlight.clear();
     for (const pending of left)
-      pending.resolve(failure('EMITTER_STOPPED', 'The daemon stopped before the kernel answered'));
+      pending.done(failure('EMITTER_STOPPED', 'The daemon stopped before the kernel answered'));
   }
 
   #spawn(): Worker {
@@ -238,8 +249,8 @@ export class Emitter implements EmitterPort {
       const outcome = reply.outcomes[i];
       if (typeof outcome === 'number') {
         this.#onAccepted?.(pending.record, outcome);
-        pending.resolve({ ok: true, seq: outcome });
-      } else pending.resolve(outcome ?? failure('EMITTER_CRASHED', 'The worker returned no outcome'));
+        pending.done({ ok: true, seq: outcome });
+      } else pending.done(outcome ?? failure('EMITTER_CRASHED', 'The worker returned no outcome'));
     });
     if (reply.done) {
       this.#inFlight.delete(reply.batch);
@@ -255,7 +266,7 @@ export class Emitter implements EmitterPort {
     this.#fdOpen = false;
     for (const batch of this.#inFlight.values()) {
       for (const pending of batch)
-        pending.resolve(failure('EMITTER_CRASHED', `Emitter worker failed: ${error.message}`));
+        pending.done(failure('EMITTER_CRASHED', `Emitter worker failed: ${error.message}`));
     }
     this.#inFlight.clear();
     this.#pump();

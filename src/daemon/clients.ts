@@ -19,8 +19,8 @@ const REFUSAL_LOG_MS = 10_000;
 export interface ClientsDeps {
   /** The kernel's identity of the peer of an accepted socket; throws when it has none. */
   readonly identify: (socket: Socket) => Sender;
-  /** Answers one request line; never rejects. */
-  readonly handle: (line: Buffer, peer: Sender) => Promise<Reply>;
+  /** Answers one request line through `answer`, exactly once. */
+  readonly handle: (line: Buffer, peer: Sender, answer: (reply: Reply) => void) => void;
   readonly config: () => Config['daemon'];
   /** True while the queue to the kernel is full. */
   readonly congested: () => boolean;

@@ -21,8 +21,8 @@ export interface ConnectionLimits {
 
 /** What a connection needs from the daemon. */
 export interface ConnectionHost {
-  /** Answers one request line (its bytes, without the newline); never rejects. */
-  handle(line: Buffer, peer: Sender): Promise<Reply>;
+  /** Answers one request line (its bytes, without the newline) through `answer`, exactly once. */
+  handle(line: Buffer, peer: Sender, answer: (reply: Reply) => void): void;
   limits(): ConnectionLimits;
   /** True while the queue to the kernel is full: no connection reads. */
   congested(): boolean;
@@ -157,7 +157,7 @@ export class Connection {
     this.#restartIdle();
     const slot: Slot = { text: undefined };
     this.#slots.push(slot);
-    void this.#host.handle(line, this.peer).then((reply) => this.#answer(slot, reply));
+    this.#host.handle(line, this.peer, (reply) => this.#answer(slot, reply));
   }
 
   #keepPartial(rest: Buffer): void {

@@ -101,7 +101,7 @@ export class Daemon {
     };
     this.#clients = new Clients({
       identify: deps.identify ?? ((socket) => identifySender(socketFd(socket))),
-      handle: (line, peer) => handleRequest(this.#requests, line, peer),
+      handle: (line, peer, answer) => handleRequest(this.#requests, line, peer, answer),
       config: () => this.#runtime.config.daemon,
       congested: () => this.#emitter.pending >= this.#runtime.config.daemon.queue_limit,
       log: deps.log,

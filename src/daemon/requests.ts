@@ -10,6 +10,7 @@ import { parseEvent } from '../audit/event.js';
 import { EventError } from '../audit/event-error.js';
 import type { TypeTable } from '../audit/event-types.js';
 import { kernelHint } from '../audit/kernel-hints.js';
+import type { EmitOutcome } from '../audit/outcome.js';
 import type { Sender } from '../audit/record.js';
 import { buildRecord } from '../audit/record.js';
 import { AuditRelayError } from '../errors/error.js';
@@ -30,7 +31,14 @@ export interface RequestContext {
   status(): DaemonStatus;
 }
 
-async function handleEvent(ctx: RequestContext, id: RequestId, input: Record<string, unknown>, peer: Sender) {
+/** Validates, checks policy and encodes the event, then hands the record to the emitter. */
+function handleEvent(
+  ctx: RequestContext,
+  id: RequestId,
+  input: Record<string, unknown>,
+  peer: Sender,
+  answer: (reply: Reply) => void,
+): void {
   const runtime = ctx.runtime();
   const event = parseEvent(input, ctx.types);
   if (runtime.policy.allows(peer, event.type.number) === undefined) {
@@ -43,10 +51,13 @@ async function handleEvent(ctx: RequestContext, id: RequestId, input: Record<str
   }
   const record = buildRecord(event, peer, runtime.config.daemon.max_record_bytes);
   ctx.counters.accepted++;
-  const outcome = await ctx.emitter.emit(record);
+  ctx.emitter.submit(record, (outcome) => answer(outcomeReply(ctx, id, outcome)));
+}
+
+function outcomeReply(ctx: RequestContext, id: RequestId, outcome: EmitOutcome): Reply {
   if (outcome.ok) {
     ctx.counters.emitted++;
-    return { id, ok: true } as const;
+    return { id, ok: true };
   }
   ctx.counters.kernelFailures++;
   ctx.counters.lastKernelError = outcome.code;
@@ -59,20 +70,33 @@ async function handleEvent(ctx: RequestContext, id: RequestId, input: Record<str
   );
 }
 
-/** Answers one request line from `peer`; never rejects. */
-export async function handleRequest(ctx: RequestContext, line: Uint8Array, peer: Sender): Promise<Reply> {
+/**
+ * Answers one request line from `peer` through `answer`, exactly once: at once for a status request or a
+ * refusal, when the kernel answered for an event. Never throws. No promise per request: one in flight
+ * holds a single callback (the daemon keeps thousands in flight; each survives until the kernel's ack).
+ */
+export function handleRequest(
+  ctx: RequestContext,
+  line: Uint8Array,
+  peer: Sender,
+  answer: (reply: Reply) => void,
+): void {
   let id: RequestId = null;
   try {
     const request = parseRequest(line);
     id = request.id;
-    if (request.kind === 'status') return { id, ok: true, status: ctx.status() };
-    return await handleEvent(ctx, id, request.event, peer);
+    if (request.kind === 'status') answer({ id, ok: true, status: ctx.status() });
+    else handleEvent(ctx, id, request.event, peer, answer);
   } catch (error) {
-    if (error instanceof EventError || error instanceof RequestError) {
-      ctx.counters.malformed++;
-      return errorReply(error instanceof RequestError ? error.id : id, error);
-    }
-    if (!(error instanceof AuditRelayError)) ctx.log.error(`request failed: ${String(error)}`);
-    return errorReply(id, error);
+    answer(failureReply(ctx, id, error));
   }
+}
+
+function failureReply(ctx: RequestContext, id: RequestId, error: unknown): Reply {
+  if (error instanceof EventError || error instanceof RequestError) {
+    ctx.counters.malformed++;
+    return errorReply(error instanceof RequestError ? error.id : id, error);
+  }
+  if (!(error instanceof AuditRelayError)) ctx.log.error(`request failed: ${String(error)}`);
+  return errorReply(id, error);
 }

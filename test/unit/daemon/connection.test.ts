@@ -24,13 +24,13 @@ class FakeHost implements ConnectionHost {
   connection: Connection | undefined;
   closedCount = 0;
   constructor(readonly limitsValue: ConnectionLimits) {}
-  handle(line: Buffer): Promise<Reply> {
+  handle(line: Buffer, _peer: Sender, answer: (reply: Reply) => void): void {
     const text = line.toString('utf8');
     this.seen.push(text);
     this.peakInFlight = Math.max(this.peakInFlight, this.connection?.inFlight ?? 0);
     const reply: Reply = { id: text, ok: true };
-    if (!this.hold) return Promise.resolve(reply);
-    return new Promise((resolve) => this.#held.push(() => resolve(reply)));
+    if (this.hold) this.#held.push(() => answer(reply));
+    else queueMicrotask(() => answer(reply));
   }
   release(): void {
     for (const resolve of this.#held.splice(0)) resolve();

@@ -49,6 +49,9 @@ class FakeEmitter implements EmitterPort {
     this.options.onAnswered?.();
     return { ok: true, seq: this.records.length };
   }
+  submit(record: EmitRecord, done: (outcome: EmitOutcome) => void): void {
+    void this.emit(record).then(done);
+  }
   setPace(pace: Pace): void {
     this.pace = pace;
   }
