@@ -174,7 +174,7 @@ export class Emitter implements EmitterPort {
     const pending = this.pending;
     this.#progress.answered(now, pending > 0);
     this.#lastAnswer = now;
-    if (pending === 0 && this.#retireTimer === undefined) this.#scheduleRetire(this.#retireMs);
+    if (pending === 0 && this.#retireTimer === undefined) this.#scheduleRetire(this.#retireDelay());
     this.#onAnswered?.();
   }
 
@@ -185,10 +185,22 @@ export class Emitter implements EmitterPort {
       this.#retireTimer = undefined;
       const idle = performance.now() - this.#lastAnswer;
       if (this.pending > 0) return; // the next answer schedules again
-      if (idle < (this.#retireMs ?? 0)) this.#scheduleRetire((this.#retireMs ?? 0) - idle);
+      const delay = this.#retireDelay() ?? Number.POSITIVE_INFINITY;
+      if (idle < delay) this.#scheduleRetire(delay - idle);
       else this.#retire();
     }, ms);
     this.#retireTimer.unref();
+  }
+
+  /**
+   * How long the worker must have been idle to be retired. A new worker starts with a full token bucket,
+   * so a paced emitter waits at least until the old bucket would have refilled (burst / rate): retiring
+   * never lets more through than the pace allows.
+   */
+  #retireDelay(): number | undefined {
+    if (this.#retireMs === undefined) return undefined;
+    const { rate, burst } = this.#pace.pace;
+    return rate > 0 ? Math.max(this.#retireMs, (1000 * burst) / rate) : this.#retireMs;
   }
 
   /** The worker closes its audit fd and exits; it holds nothing (no batch is in flight). */

@@ -178,6 +178,22 @@ describe('emit --direct against the kernel', { skip }, () => {
     assert.equal(fieldBytes(await findByNonce(auditd.log, tag), 'ar_seq')?.toString(), '2');
   });
 
+  it('keeps a paced worker until its token bucket would have refilled (a new one starts full)', async () => {
+    // rate 10/s, burst 5: a drained bucket is full again after 500 ms, well past the 50 ms idle delay.
+    const emitter = new Emitter({ retireIdleWorkerMs: 50, pace: { rate: 10, burst: 5 } });
+    const types = libauditTypeTable();
+    const record = buildRecord(
+      parseEvent({ type: 'TRUSTED_APP', fields: { paced: 1 } }, types),
+      undefined,
+      4096,
+    );
+    await Promise.all(Array.from({ length: 5 }, () => emitter.emit(record)));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(emitter.fdOpen, true, 'not retired before the bucket refilled');
+    await waitFor(async () => (emitter.fdOpen ? undefined : true), 5000, 'the retirement');
+    await emitter.close();
+  });
+
   it('refuses an event without CAP_AUDIT_WRITE: EPERM, exit 77, nothing recorded', async () => {
     const n = nonce();
     const program = stageProgram(); // nobody may not be able to enter the checkout
