@@ -98,7 +98,14 @@ async function sustainedC(lab: Lab, n: number): Promise<number> {
   const start = process.hrtime.bigint();
   const arrived = await feedAndWait(lab, `tag="${tag}"`, n, async () => {
     const result = await run(`${REPO_ROOT}dist/test/bench/emit-baseline`, [String(n), tag]);
-    if (result.code !== 0) throw new Error(`emit-baseline exited ${result.code}: ${result.stderr}`);
+    if (result.code !== 0) {
+      // Killed at run()'s 60 s with nothing said: the kernel held its calls (a full backlog, auditd not
+      // reading). What the kernel said then is the clue.
+      const kernel = (await run('auditctl', ['-s'])).stdout.replace(/\n/g, ', ');
+      throw new Error(
+        `emit-baseline exited ${result.code} (${result.stderr.trim() || 'no message'}); kernel: ${kernel}`,
+      );
+    }
   });
   return n / (Number(arrived - start) / 1e9);
 }

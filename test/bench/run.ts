@@ -40,34 +40,63 @@ async function main(): Promise<number> {
     `auditrelay bench: N=${N}, ${ROUNDS} alternating rounds, medians, ${MILLIONS}M events, ${SOAK_MINUTES} min soak; ${JSON.stringify(machine)}\n`,
   );
   const sections: Record<string, BenchRow[]> = {};
+  let failed = 0;
+  /** Runs one section and prints it at once: a later section that fails loses none of the figures. */
+  const section = async <T>(title: string, measure: () => Promise<T>, rows: (t: T) => BenchRow[]) => {
+    try {
+      const result = await measure();
+      sections[title] = rows(result);
+      printRows(title, sections[title]);
+      return result;
+    } catch (error) {
+      failed++;
+      const message = error instanceof Error ? error.message : String(error);
+      sections[title] = [{ name: 'FAILED', value: Number.NaN, unit: '', note: message }];
+      printRows(title, sections[title]);
+      return undefined;
+    }
+  };
+  const asRows = (rows: BenchRow[]) => rows;
   const auditd = await startCapturingAuditd({ writeLogs: false });
   try {
-    const emitter = await benchEmitter(N, ROUNDS);
-    sections['Emit into the kernel (auditd running, write_logs = no)'] = emitter.rows;
-    const flags = unitNodeFlags().join(' ');
-    sections[`The daemon, through its socket (node ${flags}, as auditrelay.service runs it)`] =
-      await benchDaemon(N, ROUNDS, emitter.cMedian);
-    sections[`The daemon's footprint (node ${flags})`] = await benchFootprint(
-      MILLIONS,
-      SOAK_MINUTES,
-      emitter.cCpuPerMillion,
+    const emitter = await section(
+      'Emit into the kernel (auditd running, write_logs = no)',
+      () => benchEmitter(N, ROUNDS),
+      (e) => e.rows,
     );
-    sections['One-shot commands (wall time, spawn to exit)'] = await benchCli(Math.max(ROUNDS, 10));
+    if (emitter === undefined) return 1; // every other figure is read against its C baseline
+    const flags = unitNodeFlags().join(' ');
+    await section(
+      `The daemon, through its socket (node ${flags}, as auditrelay.service runs it)`,
+      () => benchDaemon(N, ROUNDS, emitter.cMedian),
+      asRows,
+    );
+    await section(
+      `The daemon's footprint (node ${flags})`,
+      () => benchFootprint(MILLIONS, SOAK_MINUTES, emitter.cCpuPerMillion),
+      asRows,
+    );
+    await section(
+      'One-shot commands (wall time, spawn to exit)',
+      () => benchCli(Math.max(ROUNDS, 10)),
+      asRows,
+    );
   } finally {
     await auditd.stop();
   }
-  sections['End to end: app → auditd → audisp-remote (KRB5) → collector, in the lab'] = await benchEndToEnd(
-    N,
-    Math.min(ROUNDS, 3),
+  await section(
+    'End to end: app → auditd → audisp-remote (KRB5) → collector, in the lab',
+    () => benchEndToEnd(N, Math.min(ROUNDS, 3)),
+    asRows,
   );
-  sections['No loss: retention, numbering, recovery (lab, KRB5)'] = await benchRecovery();
-  for (const [title, rows] of Object.entries(sections)) printRows(title, rows);
+  await section('No loss: retention, numbering, recovery (lab, KRB5)', benchRecovery, asRows);
   mkdirSync(`${REPO_ROOT}.bench`, { recursive: true });
   writeFileSync(
     `${REPO_ROOT}.bench/latest.json`,
     `${JSON.stringify({ date: new Date().toISOString(), n: N, rounds: ROUNDS, machine, sections }, null, 2)}\n`,
   );
-  return 0;
+  if (failed > 0) process.stderr.write(`bench: ${failed} section(s) failed (their FAILED rows say why)\n`);
+  return failed > 0 ? 1 : 0;
 }
 
 process.exitCode = await main();
