@@ -18,9 +18,9 @@ import { findByNonce, nonce } from '../harness/ausearch.js';
 import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { bootContainer, type Container } from '../harness/container.js';
 import { whyNoDebian13Root } from '../harness/debian13-root.js';
-import { waitFor } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
+import { expectReload, expectWatchdogRestart } from '../harness/unit-checks.js';
 import { buildDeb, ScratchRoot } from '../packaging/deb.js';
 
 async function whyNot(): Promise<string | undefined> {
@@ -39,8 +39,6 @@ describe('the Debian 13 package under systemd', { skip }, () => {
   let auditd: CapturingAuditd;
   let box: Container;
   const inside = (...args: string[]) => box.exec(args);
-  const mainPid = async () =>
-    (await inside('systemctl', 'show', '-p', 'MainPID', '--value', 'auditrelay.service')).stdout.trim();
   const journal = async (unit: string) =>
     (await inside('journalctl', '-u', unit, '--no-pager', '-o', 'cat')).stdout;
 
@@ -108,37 +106,7 @@ describe('the Debian 13 package under systemd', { skip }, () => {
     assert.doesNotMatch((await inside('cat', '/etc/audit/auditd.conf')).stdout, /^write_logs = no$/m);
   });
 
-  it('Debian 13: reloads on systemctl reload', async () => {
-    const before = await mainPid();
-    const reload = await inside('systemctl', 'reload', 'auditrelay.service');
-    assert.equal(reload.code, 0, reload.stderr);
-    await waitFor(
-      async () => ((await journal('auditrelay')).includes('reloaded configuration') ? true : undefined),
-      10_000,
-      'the reload in the journal',
-    );
-    assert.equal(await mainPid(), before, 'the same process, reloaded');
-  });
+  it('Debian 13: reloads on systemctl reload', () => expectReload(box));
 
-  it('Debian 13: the watchdog kills and restarts a frozen daemon', async () => {
-    const frozen = await mainPid();
-    await inside('/bin/sh', '-c', `kill -STOP ${frozen}`);
-    await waitFor(
-      async () =>
-        (await journal('auditrelay')).includes("Failed with result 'watchdog'") ? true : undefined,
-      20_000,
-      'the watchdog to fire',
-    );
-    const restarted = await waitFor(
-      async () => {
-        const pid = await mainPid();
-        const active =
-          (await inside('systemctl', 'is-active', 'auditrelay.service')).stdout.trim() === 'active';
-        return active && pid !== frozen && pid !== '0' ? pid : undefined;
-      },
-      20_000,
-      'the restarted daemon',
-    );
-    assert.notEqual(restarted, frozen);
-  });
+  it('Debian 13: the watchdog kills and restarts a frozen daemon', () => expectWatchdogRestart(box));
 });

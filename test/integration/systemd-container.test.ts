@@ -18,6 +18,7 @@ import { CLI, run, waitFor } from '../harness/exec.js';
 import { COLLECTOR_NAME, type Kdc, startKdc } from '../harness/kdc.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
+import { expectReload, expectWatchdogRestart } from '../harness/unit-checks.js';
 
 async function whyNot(): Promise<string | undefined> {
   const kernel = await whyNoKernelAudit();
@@ -68,8 +69,6 @@ describe('under a real systemd', { skip }, () => {
   let box: Container;
   let kdc: Kdc;
   const inside = (...args: string[]) => box.exec(args);
-  const mainPid = async () =>
-    (await inside('systemctl', 'show', '-p', 'MainPID', '--value', 'auditrelay.service')).stdout.trim();
 
   before(async () => {
     dir = makeTempDir('auditrelay-container-');
@@ -142,48 +141,9 @@ describe('under a real systemd', { skip }, () => {
     assert.match(status, /emitted/);
   });
 
-  it('reloads on systemctl reload', async () => {
-    const before = await mainPid();
-    const reload = await inside('systemctl', 'reload', 'auditrelay.service');
-    assert.equal(reload.code, 0, reload.stderr);
-    await waitFor(
-      async () =>
-        (await inside('journalctl', '-u', 'auditrelay', '--no-pager')).stdout.includes(
-          'reloaded configuration',
-        )
-          ? true
-          : undefined,
-      10_000,
-      'the reload in the journal',
-    );
-    assert.equal(await mainPid(), before, 'the same process, reloaded');
-  });
+  it('reloads on systemctl reload', () => expectReload(box));
 
-  it('kills and restarts a daemon that stops pinging the watchdog', async () => {
-    const frozen = await mainPid();
-    await inside('/bin/sh', '-c', `kill -STOP ${frozen}`);
-    await waitFor(
-      async () =>
-        (await inside('journalctl', '-u', 'auditrelay', '--no-pager')).stdout.includes(
-          "Failed with result 'watchdog'",
-        )
-          ? true
-          : undefined,
-      20_000,
-      'the watchdog to fire',
-    );
-    const restarted = await waitFor(
-      async () => {
-        const pid = await mainPid();
-        const active =
-          (await inside('systemctl', 'is-active', 'auditrelay.service')).stdout.trim() === 'active';
-        return active && pid !== frozen && pid !== '0' ? pid : undefined;
-      },
-      20_000,
-      'the restarted daemon',
-    );
-    assert.notEqual(restarted, frozen);
-  });
+  it('kills and restarts a daemon that stops pinging the watchdog', () => expectWatchdogRestart(box));
 
   it('status names drop lines in the journal (written here with logger, as auditd writes them)', async () => {
     type Status = { system: { journal: { lines: number } | null }; problems: Array<{ code: string }> };
