@@ -1,9 +1,11 @@
 /**
  * What both systemd tests check of auditrelay.service in a booted container (the checkout install on
- * Debian 12, the package on Debian 13): `systemctl reload` reloads the same process, and the watchdog
- * kills a frozen daemon and systemd starts a new one.
+ * Debian 12, the package on Debian 13): the first event starts the service through its socket, READY=1
+ * makes it active and the record is the unprivileged user's; `systemctl reload` reloads the same process;
+ * the watchdog kills a frozen daemon and systemd starts a new one.
  */
 import assert from 'node:assert/strict';
+import { findByNonce, nonce } from './ausearch.js';
 import type { Container } from './container.js';
 import { waitFor } from './exec.js';
 
@@ -16,6 +18,23 @@ export async function mainPid(box: Container): Promise<string> {
 async function journalHas(box: Container, text: string): Promise<true | undefined> {
   const journal = await box.exec(['journalctl', '-u', 'auditrelay', '--no-pager', '-o', 'cat']);
   return journal.stdout.includes(text) ? true : undefined;
+}
+
+/**
+ * Sends one event with `emit` (the command words, the event's fields appended) while the service is
+ * inactive; returns the record as the host's kernel audit logged it, after checking who wrote it.
+ */
+export async function expectSocketActivation(box: Container, emit: readonly string[], auditLog: string) {
+  const state = async () => (await box.exec(['systemctl', 'is-active', 'auditrelay.service'])).stdout.trim();
+  assert.equal(await state(), 'inactive');
+  const tag = nonce();
+  const sent = await box.exec([...emit, `nonce=${tag}`]);
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.equal(await state(), 'active', 'READY=1 reached systemd');
+  const uid = (await box.exec(['id', '-u', 'auditrelay'])).stdout.trim();
+  const record = await findByNonce(auditLog, tag);
+  assert.equal(record.raw.get('uid'), uid, 'written by the unprivileged auditrelay user');
+  return record;
 }
 
 export async function expectReload(box: Container): Promise<void> {
