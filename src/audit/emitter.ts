@@ -90,7 +90,6 @@ export class Emitter implements EmitterPort {
   readonly #onAnswered: (() => void) | undefined;
   readonly #retireMs: number | undefined;
   #retireTimer: NodeJS.Timeout | undefined;
-  #lastAnswer = 0;
 
   constructor(options: EmitterOptions = {}) {
     this.#maxBatch = options.maxBatch ?? 1024;
@@ -173,7 +172,6 @@ export class Emitter implements EmitterPort {
     const now = performance.now();
     const pending = this.pending;
     this.#progress.answered(now, pending > 0);
-    this.#lastAnswer = now;
     if (pending === 0 && this.#retireTimer === undefined) this.#scheduleRetire(this.#retireDelay());
     this.#onAnswered?.();
   }
@@ -183,8 +181,8 @@ export class Emitter implements EmitterPort {
     if (ms === undefined || this.#worker === undefined || this.#closing) return;
     this.#retireTimer = setTimeout(() => {
       this.#retireTimer = undefined;
-      const idle = performance.now() - this.#lastAnswer;
       if (this.pending > 0) return; // the next answer schedules again
+      const idle = this.#progress.idleMs(performance.now());
       const delay = this.#retireDelay() ?? Number.POSITIVE_INFINITY;
       if (idle < delay) this.#scheduleRetire(delay - idle);
       else this.#retire();

@@ -19,6 +19,11 @@ export class Progress {
     this.#waiting = stillWaiting;
   }
 
+  /** How long nothing has waited since the last answer; 0 while records wait. */
+  idleMs(now: number): number {
+    return this.#waiting ? 0 : now - this.#since;
+  }
+
   /** How long records have waited without an answer; 0 while none waits. */
   stalledMs(now: number): number {
     return this.#waiting ? now - this.#since : 0;

@@ -29,6 +29,13 @@ export function newCounters(): Counters {
   };
 }
 
+/** The kernel refused a record (an application's or the daemon's own) with `code` at `now` (ms). */
+export function countKernelFailure(c: Counters, code: string, now: number): void {
+  c.kernelFailures++;
+  c.lastKernelError = code;
+  c.lastKernelErrorAt = new Date(now).toISOString();
+}
+
 /** One line for systemd's STATUS= and the logs. */
 export function summary(c: Counters): string {
   const kernel = c.lastKernelError === undefined ? '' : `, last kernel error ${c.lastKernelError}`;

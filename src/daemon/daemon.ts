@@ -17,7 +17,7 @@ import type { Notifier } from '../systemd/notifier.js';
 import type { Accounts } from './accounts.js';
 import { openFileLimit } from './admission.js';
 import { Clients } from './clients.js';
-import { type Counters, newCounters, summary } from './counters.js';
+import { type Counters, countKernelFailure, newCounters, summary } from './counters.js';
 import { ForwardingWatch } from './forwarding-watch.js';
 import { openListener } from './listener.js';
 import { memoryMiB } from './memory.js';
@@ -98,6 +98,7 @@ export class Daemon {
       log: this.#deps.log,
       runtime: () => this.#runtime,
       status: () => this.status(),
+      now: () => this.#now(),
     };
     this.#clients = new Clients({
       identify: deps.identify ?? ((socket) => identifySender(socketFd(socket))),
@@ -233,9 +234,7 @@ export class Daemon {
   async #emitInternal(record: EmitRecord): Promise<boolean> {
     const outcome = await this.#emitter.emit(record);
     if (!outcome.ok) {
-      this.#counters.kernelFailures++;
-      this.#counters.lastKernelError = outcome.code;
-      this.#counters.lastKernelErrorAt = new Date(this.#now()).toISOString();
+      countKernelFailure(this.#counters, outcome.code, this.#now());
       this.#deps.log.error(`kernel refused an auditrelay record: ${outcome.message}`);
     }
     return outcome.ok;

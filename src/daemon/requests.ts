@@ -15,7 +15,7 @@ import type { Sender } from '../audit/record.js';
 import { buildRecord } from '../audit/record.js';
 import { AuditRelayError } from '../errors/error.js';
 import type { Logger } from '../log/logger.js';
-import type { Counters } from './counters.js';
+import { type Counters, countKernelFailure } from './counters.js';
 import { errorReply, parseRequest, type Reply, RequestError, type RequestId } from './protocol.js';
 import type { RefusalReporter } from './refusals.js';
 import type { Runtime } from './runtime.js';
@@ -27,6 +27,8 @@ export interface RequestContext {
   readonly counters: Counters;
   readonly refusals: RefusalReporter;
   readonly log: Logger;
+  /** The daemon's clock (ms since the epoch). */
+  now(): number;
   runtime(): Runtime;
   status(): DaemonStatus;
 }
@@ -59,9 +61,7 @@ function outcomeReply(ctx: RequestContext, id: RequestId, outcome: EmitOutcome):
     ctx.counters.emitted++;
     return { id, ok: true };
   }
-  ctx.counters.kernelFailures++;
-  ctx.counters.lastKernelError = outcome.code;
-  ctx.counters.lastKernelErrorAt = new Date().toISOString();
+  countKernelFailure(ctx.counters, outcome.code, ctx.now());
   const hint = kernelHint(outcome.code);
   ctx.log.error(`kernel refused a record: ${outcome.message}${hint === undefined ? '' : `: ${hint}`}`);
   return errorReply(

@@ -4,7 +4,7 @@
  */
 import { type AuditRelayClient, connect } from '../../src/client.js';
 import { configFor, type RunningDaemon, startDaemon } from '../harness/daemon.js';
-import { unitNodeFlags } from '../harness/unit-flags.js';
+import { benchNodeFlags } from '../harness/unit-flags.js';
 import { rawClient } from './raw-client.js';
 import { type BenchRow, median, percentile } from './stats.js';
 
@@ -70,7 +70,7 @@ export async function benchDaemon(n: number, rounds: number, cMedian: number): P
   const daemon = await startDaemon({
     config: `${configFor([0], ['TRUSTED_APP'], 'max_in_flight = 1024')}${forwarding}`,
     env: { NODE_OPTIONS: process.env['DAEMON_NODE_OPTIONS'] ?? '' },
-    nodeFlags: unitNodeFlags(),
+    nodeFlags: benchNodeFlags(),
   });
   try {
     const rows: BenchRow[] = [];

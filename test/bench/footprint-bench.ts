@@ -10,11 +10,9 @@ import { createConnection, type Socket } from 'node:net';
 import { connect } from '../../src/client.js';
 import { configFor, type RunningDaemon, startDaemon } from '../harness/daemon.js';
 import { REPO_ROOT } from '../harness/exec.js';
-import { unitNodeFlags } from '../harness/unit-flags.js';
+import { benchNodeFlags } from '../harness/unit-flags.js';
 import { rawClient } from './raw-client.js';
 import { type BenchRow, median } from './stats.js';
-
-const MIB = 1024 * 1024;
 
 /** MiB: resident, its peak, and the private (anonymous) part — the rest is file pages such as node's text. */
 export function memory(pid: number): { rss: number; hwm: number; anon: number } {
@@ -38,7 +36,7 @@ function deviceDaemon(extra: string): Promise<RunningDaemon> {
   const forwarding = '[forwarding]\ncollector = "127.0.0.1"\nport = 60\n';
   return startDaemon({
     config: `${configFor([0], ['TRUSTED_APP'], extra)}${forwarding}`,
-    nodeFlags: unitNodeFlags(),
+    nodeFlags: benchNodeFlags(),
   });
 }
 
@@ -47,7 +45,7 @@ async function idleWithExample(): Promise<BenchRow> {
     /^socket = .*$/m,
     'socket = "{socket}"',
   );
-  const daemon = await startDaemon({ config: example, nodeFlags: unitNodeFlags() });
+  const daemon = await startDaemon({ config: example, nodeFlags: benchNodeFlags() });
   try {
     await sleep(3000);
     const working = memory(daemon.child.pid ?? 0).rss;
@@ -146,7 +144,7 @@ export async function benchFootprint(
       name: 'RSS with 300 idle connections',
       value: held,
       unit: 'MiB',
-      note: `${before.toFixed(1)} MiB before them: ${(((held - before) * MIB) / 300 / 1024).toFixed(1)} KiB each; 15 s after their last event (${withWorker.toFixed(1)} MiB at 1 s, the worker still up)`,
+      note: `${before.toFixed(1)} MiB before them; 15 s after their last event (${withWorker.toFixed(1)} MiB at 1 s, the worker still up)`,
     });
     const rss: number[] = [];
     const cpu: number[] = [];

@@ -7,7 +7,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { startCapturingAuditd } from '../harness/capturing-auditd.js';
 import { REPO_ROOT } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
-import { unitNodeFlags } from '../harness/unit-flags.js';
+import { benchNodeFlags } from '../harness/unit-flags.js';
 import { benchCli } from './cli-bench.js';
 import { benchDaemon } from './daemon-bench.js';
 import { benchEndToEnd } from './e2e-bench.js';
@@ -42,54 +42,42 @@ async function main(): Promise<number> {
   const sections: Record<string, BenchRow[]> = {};
   let failed = 0;
   /** Runs one section and prints it at once: a later section that fails loses none of the figures. */
-  const section = async <T>(title: string, measure: () => Promise<T>, rows: (t: T) => BenchRow[]) => {
+  const section = async (title: string, measure: () => Promise<BenchRow[]>): Promise<void> => {
+    let rows: BenchRow[];
     try {
-      const result = await measure();
-      sections[title] = rows(result);
-      printRows(title, sections[title]);
-      return result;
+      rows = await measure();
     } catch (error) {
       failed++;
       const message = error instanceof Error ? error.message : String(error);
-      sections[title] = [{ name: 'FAILED', value: Number.NaN, unit: '', note: message }];
-      printRows(title, sections[title]);
-      return undefined;
+      rows = [{ name: 'FAILED', value: Number.NaN, unit: '', note: message }];
     }
+    sections[title] = rows;
+    printRows(title, rows);
   };
-  const asRows = (rows: BenchRow[]) => rows;
   const auditd = await startCapturingAuditd({ writeLogs: false });
   try {
-    const emitter = await section(
-      'Emit into the kernel (auditd running, write_logs = no)',
-      () => benchEmitter(N, ROUNDS),
-      (e) => e.rows,
-    );
+    let emitter: Awaited<ReturnType<typeof benchEmitter>> | undefined;
+    await section('Emit into the kernel (auditd running, write_logs = no)', async () => {
+      emitter = await benchEmitter(N, ROUNDS);
+      return emitter.rows;
+    });
     if (emitter === undefined) return 1; // every other figure is read against its C baseline
-    const flags = unitNodeFlags().join(' ');
-    await section(
-      `The daemon, through its socket (node ${flags}, as auditrelay.service runs it)`,
-      () => benchDaemon(N, ROUNDS, emitter.cMedian),
-      asRows,
+    const { cMedian, cCpuPerMillion } = emitter;
+    const flags = benchNodeFlags().join(' ');
+    await section(`The daemon, through its socket (node ${flags}, as auditrelay.service runs it)`, () =>
+      benchDaemon(N, ROUNDS, cMedian),
     );
-    await section(
-      `The daemon's footprint (node ${flags})`,
-      () => benchFootprint(MILLIONS, SOAK_MINUTES, emitter.cCpuPerMillion),
-      asRows,
+    await section(`The daemon's footprint (node ${flags})`, () =>
+      benchFootprint(MILLIONS, SOAK_MINUTES, cCpuPerMillion),
     );
-    await section(
-      'One-shot commands (wall time, spawn to exit)',
-      () => benchCli(Math.max(ROUNDS, 10)),
-      asRows,
-    );
+    await section('One-shot commands (wall time, spawn to exit)', () => benchCli(Math.max(ROUNDS, 10)));
   } finally {
     await auditd.stop();
   }
-  await section(
-    'End to end: app → auditd → audisp-remote (KRB5) → collector, in the lab',
-    () => benchEndToEnd(N, Math.min(ROUNDS, 3)),
-    asRows,
+  await section('End to end: app → auditd → audisp-remote (KRB5) → collector, in the lab', () =>
+    benchEndToEnd(N, Math.min(ROUNDS, 3)),
   );
-  await section('No loss: retention, numbering, recovery (lab, KRB5)', benchRecovery, asRows);
+  await section('No loss: retention, numbering, recovery (lab, KRB5)', benchRecovery);
   mkdirSync(`${REPO_ROOT}.bench`, { recursive: true });
   writeFileSync(
     `${REPO_ROOT}.bench/latest.json`,
