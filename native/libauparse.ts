@@ -28,6 +28,9 @@ interface Bindings {
   auparse_first_record: (au: State) => number;
   auparse_first_field: (au: State) => number;
   auparse_find_field: (au: State, name: string) => string | null;
+  auparse_next_record: (au: State) => number;
+  auparse_get_record_text: (au: State) => string | null;
+  auparse_get_serial: (au: State) => number;
 }
 
 const bindings = lazy((): Bindings => {
@@ -45,6 +48,9 @@ const bindings = lazy((): Bindings => {
     auparse_first_record: lib.func('int auparse_first_record(void *au)'),
     auparse_first_field: lib.func('int auparse_first_field(void *au)'),
     auparse_find_field: lib.func('const char *auparse_find_field(void *au, const char *name)'),
+    auparse_next_record: lib.func('int auparse_next_record(void *au)'),
+    auparse_get_record_text: lib.func('const char *auparse_get_record_text(void *au)'),
+    auparse_get_serial: lib.func('unsigned long auparse_get_serial(void *au)'),
   };
 });
 
@@ -52,8 +58,9 @@ const bindings = lazy((): Bindings => {
 export interface LogRecord {
   readonly node: string | null;
   readonly type: number;
-  /** The record's own time stamp (ms since the epoch). */
+  /** The record's own time stamp (ms since the epoch) and kernel serial. */
   readonly timeMs: number;
+  readonly serial: number;
   readonly values: readonly (string | undefined)[];
 }
 
@@ -104,8 +111,43 @@ export function readAuditRecords(
         node: b.auparse_get_node(au),
         type: b.auparse_get_type(au),
         timeMs: b.auparse_get_time(au) * 1000 + b.auparse_get_milli(au),
+        serial: b.auparse_get_serial(au),
         values: query.fields.map((name) => field(b, au, name)),
       });
+    }
+  } finally {
+    b.auparse_destroy(au);
+  }
+}
+
+/** Every record of a log, as `readEveryRecord` hands it over. */
+export interface RawRecord {
+  readonly node: string | null;
+  readonly type: number;
+  /** The event's kernel serial (`audit(<time>:<serial>)`). */
+  readonly serial: number;
+  /** The record's line as written (node=, type=, msg=, the ENRICHED part, the collector's krb5=). */
+  readonly text: string;
+}
+
+/** Reads `files` in order and calls `visit` for every record of every event. Throws SyscallError. */
+export function readEveryRecord(files: readonly string[], visit: (record: RawRecord) => void): void {
+  const b = bindings();
+  clearErrno();
+  const au = b.auparse_init(AUSOURCE_FILE_ARRAY, [...files, null]);
+  if (au === null) throw new SyscallError('auparse_init', lastErrno(), files.join(', '));
+  try {
+    for (;;) {
+      const rc = b.auparse_next_event(au);
+      if (rc === 0) return;
+      if (rc < 0) throw new SyscallError('auparse_next_event', lastErrno(), files.join(', '));
+      const node = b.auparse_get_node(au);
+      const serial = b.auparse_get_serial(au);
+      b.auparse_first_record(au);
+      do {
+        const text = b.auparse_get_record_text(au);
+        if (text !== null) visit({ node, type: b.auparse_get_type(au), serial, text });
+      } while (b.auparse_next_record(au) > 0);
     }
   } finally {
     b.auparse_destroy(au);

@@ -26,6 +26,21 @@ interface Bindings {
     options: null,
   ) => number;
   krb5_free_cred_contents: (ctx: Handle, creds: Buffer) => void;
+  /** Asynchronous (koffi runs it on a libuv thread): it waits on the network. */
+  krb5_get_init_creds_password: {
+    async: (
+      ctx: Handle,
+      creds: Buffer,
+      client: Handle,
+      password: null,
+      prompter: null,
+      data: null,
+      start: number,
+      service: null,
+      options: null,
+      done: (error: unknown, code: number) => void,
+    ) => void;
+  };
   /** A pointer, not a string: the message is ours to free with krb5_free_error_message. */
   krb5_get_error_message: (ctx: Handle, code: number) => Handle;
   krb5_free_error_message: (ctx: Handle, message: Handle) => void;
@@ -44,6 +59,9 @@ const bindings = lazy((): Bindings => {
       'int krb5_get_init_creds_keytab(void *context, void *creds, void *client, void *keytab, int start, const char *service, void *options)',
     ),
     krb5_free_cred_contents: lib.func('void krb5_free_cred_contents(void *context, void *creds)'),
+    krb5_get_init_creds_password: lib.func(
+      'int krb5_get_init_creds_password(void *context, void *creds, void *client, const char *password, void *prompter, void *data, int start, const char *service, void *options)',
+    ),
     krb5_get_error_message: lib.func('void *krb5_get_error_message(void *context, int code)'),
     krb5_free_error_message: lib.func('void krb5_free_error_message(void *context, void *message)'),
   };
@@ -89,4 +107,51 @@ export function initCredsFromKeytab(client: string, keytab: string): string | un
     if (principal[0] !== null) b.krb5_free_principal(ctx, principal[0]);
     b.krb5_free_context(ctx);
   }
+}
+
+/**
+ * Asks the KDC for initial credentials of `client` without any key: no password and no prompter, so
+ * nothing secret is sent and no failed login is counted. The KDC's answer (preauthentication required, or
+ * a reply we cannot decrypt) ends in a local error; an unreachable KDC in KRB5_KDC_UNREACH. Resolves with
+ * the krb5 code (0 never: there is no key) and its message. Reads `krb5Config` (the file audisp-remote
+ * reads: auditd gives it no environment, so /etc/krb5.conf on a device).
+ */
+export function askKdc(client: string, krb5Config: string): Promise<{ code: number; message: string }> {
+  const b = bindings();
+  const ctxOut: Out = [null];
+  // krb5_init_context reads KRB5_CONFIG once, synchronously: set it for that call only.
+  const before = process.env['KRB5_CONFIG'];
+  process.env['KRB5_CONFIG'] = krb5Config;
+  const rc = b.krb5_init_context(ctxOut);
+  if (before === undefined) delete process.env['KRB5_CONFIG'];
+  else process.env['KRB5_CONFIG'] = before;
+  if (rc !== 0) return Promise.resolve({ code: rc, message: `krb5_init_context failed (${rc})` });
+  const ctx = ctxOut[0];
+  const principal: Out = [null];
+  const code = b.krb5_parse_name(ctx, client, principal);
+  const finish = (result: number) => {
+    const message = errorMessage(b, ctx, result);
+    if (principal[0] !== null) b.krb5_free_principal(ctx, principal[0]);
+    b.krb5_free_context(ctx);
+    return { code: result, message };
+  };
+  if (code !== 0) return Promise.resolve(finish(code));
+  const creds = Buffer.alloc(CREDS_BYTES);
+  return new Promise((resolve) => {
+    b.krb5_get_init_creds_password.async(
+      ctx,
+      creds,
+      principal[0],
+      null,
+      null,
+      null,
+      0,
+      null,
+      null,
+      (error, result) => {
+        if (result === 0) b.krb5_free_cred_contents(ctx, creds);
+        resolve(finish(error === null || error === undefined ? result : -1));
+      },
+    );
+  });
 }

@@ -16,6 +16,22 @@
  */
 import type { EmitRecord } from './record.js';
 
+/**
+ * A record of another program or of the kernel, as the tap read it (tap/tap.ts): its type and its text
+ * after `audit(…): ` is included, byte for byte (latin1: one character per byte, whatever they are).
+ */
+export interface ForeignRecord {
+  readonly kind: 'foreign';
+  readonly type: number;
+  readonly text: string;
+}
+
+/** What retention keeps: one of our records (the libaudit call it was), or another's. */
+export type RetainedRecord = EmitRecord | ForeignRecord;
+
+/** The kind byte of an entry. */
+const KIND = { user: 0, acct: 1, foreign: 2 } as const;
+
 export interface RetentionLimits {
   /** How long an accepted record is kept (ms). */
   readonly windowMs: number;
@@ -67,7 +83,7 @@ const ringBytes = (maxBytes: number) => maxBytes - (maxBytes % 8);
 export class Retained implements RetainedInfo {
   readonly seq: number;
   readonly at: number;
-  readonly record: EmitRecord;
+  readonly record: RetainedRecord;
   #wrote: number;
   #queued = false;
   readonly #store: Retention;
@@ -81,7 +97,7 @@ export class Retained implements RetainedInfo {
     seq: number,
     at: number,
     wrote: number,
-    record: EmitRecord,
+    record: RetainedRecord,
   ) {
     this.#store = store;
     this.offset = place.offset;
@@ -177,12 +193,16 @@ export class Retention {
     this.#generation++;
   }
 
-  /** Keeps a record the kernel accepted as `seq` at `at`, written at position `wrote`. */
-  add(seq: number, record: EmitRecord, at: number, wrote: number): void {
-    const text = record.kind === 'acct' ? record.op : record.message;
+  /**
+   * Keeps `record` (numbered `seq`: ours by ar_seq, another's by the order the tap read it; increasing in
+   * the order of adding), accepted at `at`, written at position `wrote`.
+   */
+  add(seq: number, record: RetainedRecord, at: number, wrote: number): void {
+    const text = textOf(record);
+    const encoding = record.kind === 'foreign' ? 'latin1' : 'utf8';
     const acct = record.kind === 'acct' ? record.acct : '';
-    const addr = record.addr ?? '';
-    const textBytes = Buffer.byteLength(text);
+    const addr = record.kind === 'foreign' ? '' : (record.addr ?? '');
+    const textBytes = Buffer.byteLength(text, encoding);
     const addrBytes = Buffer.byteLength(addr);
     const acctBytes = Buffer.byteLength(acct);
     const size = align8(ENTRY_HEADER + textBytes + addrBytes + acctBytes);
@@ -193,10 +213,10 @@ export class Retention {
     }
     const b = this.#buf;
     b.writeUInt32LE(size, offset + H.size);
-    b[offset + H.kind] = record.kind === 'acct' ? 1 : 0;
-    b[offset + H.success] = record.success ? 1 : 0;
+    b[offset + H.kind] = KIND[record.kind];
+    b[offset + H.success] = record.kind !== 'foreign' && record.success ? 1 : 0;
     b[offset + H.queued] = 0;
-    b[offset + H.hasAddr] = record.addr === null ? 0 : 1;
+    b[offset + H.hasAddr] = record.kind === 'foreign' || record.addr === null ? 0 : 1;
     b.writeDoubleLE(seq, offset + H.seq);
     b.writeDoubleLE(at, offset + H.at);
     b.writeDoubleLE(wrote, offset + H.wrote);
@@ -205,7 +225,7 @@ export class Retention {
     b.writeUInt32LE(addrBytes, offset + H.addr);
     b.writeUInt32LE(acctBytes, offset + H.acct);
     let p = offset + ENTRY_HEADER;
-    p += b.write(text, p, 'utf8');
+    p += b.write(text, p, encoding);
     p += b.write(addr, p, 'utf8');
     b.write(acct, p, 'utf8');
     this.#count++;
@@ -264,7 +284,7 @@ export class Retention {
     else this.#buf.writeDoubleLE(value, o + H.wrote);
   }
 
-  #record(o: number): EmitRecord {
+  #record(o: number): RetainedRecord {
     const b = this.#buf;
     const textBytes = b.readUInt32LE(o + H.text);
     const addrBytes = b.readUInt32LE(o + H.addr);
@@ -272,11 +292,13 @@ export class Retention {
     const textAt = o + ENTRY_HEADER;
     const addrAt = textAt + textBytes;
     const p = addrAt + addrBytes;
+    const type = b.readUInt32LE(o + H.type);
+    if (b[o + H.kind] === KIND.foreign)
+      return { kind: 'foreign', type, text: b.toString('latin1', textAt, addrAt) };
     const text = b.toString('utf8', textAt, addrAt);
     const addr = b[o + H.hasAddr] === 1 ? b.toString('utf8', addrAt, p) : null;
-    const type = b.readUInt32LE(o + H.type);
     const success = b[o + H.success] === 1;
-    if (b[o + H.kind] === 1) {
+    if (b[o + H.kind] === KIND.acct) {
       return { kind: 'acct', type, op: text, acct: b.toString('utf8', p, p + acctBytes), addr, success };
     }
     return { kind: 'user', type, message: text, addr, success };
@@ -345,4 +367,9 @@ export class Retention {
     }
     this.#onEvict(info, why);
   }
+}
+
+function textOf(record: RetainedRecord): string {
+  if (record.kind === 'foreign') return record.text;
+  return record.kind === 'acct' ? record.op : record.message;
 }

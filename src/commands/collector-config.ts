@@ -25,9 +25,9 @@ export const collectorConfigCommand: CommandModule<object, CollectorArgs> = {
       .option('root', { type: 'string', default: '/', describe: 'Read krb5.conf under this root' })
       .option('json', JSON_OPTION),
   handler: async (args) => {
-    const f = (await loadForwardingConfig(args.config)).forwarding;
+    const { config, forwarding: f } = await loadForwardingConfig(args.config);
     const realm = readDefaultRealm(`${args.root.replace(/\/$/, '')}${f.krb5_config}`) ?? 'EXAMPLE.REALM';
-    const kit = collectorKit(f, realm, hostname());
+    const kit = collectorKit(f, realm, hostname(), config.daemon.heartbeat_interval);
     makeOutput(args.json).result(
       { collector_auditd_conf: Object.fromEntries(kit.auditdConf), kadmin: kit.kadmin, notes: kit.notes },
       [

@@ -11,6 +11,8 @@ import { configCommand } from './config.js';
 import { emitCommand } from './emit.js';
 import { installCommand, uninstallCommand } from './install.js';
 import { preflightCommand } from './preflight.js';
+import { repairCommand } from './repair.js';
+import { restoreCommand } from './restore.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { verifyCommand } from './verify.js';
@@ -26,8 +28,10 @@ export async function parseAndRun(argv: string[]): Promise<void> {
     .command(configCommand)
     .command(applyCommand)
     .command(preflightCommand)
+    .command(repairCommand)
     .command(collectorConfigCommand)
     .command(verifyCommand)
+    .command(restoreCommand)
     .command(installCommand)
     .command(uninstallCommand)
     .demandCommand(1, 'Name a command (see --help)')

@@ -17,7 +17,7 @@ const NEXT = [
   'next, on the device:',
   '  systemd-sysusers auditrelay.conf && systemd-tmpfiles --create auditrelay.conf',
   '  edit /etc/auditrelay/auditrelay.toml ([forwarding], [[clients]]), install the keytab (root, 0400)',
-  '  systemctl daemon-reload && systemctl enable --now auditrelay-apply.service auditrelay.socket',
+  '  systemctl daemon-reload && systemctl enable --now auditrelay-apply.service auditrelay.socket auditrelay-relay.socket auditrelay-repair.path',
 ];
 
 export const installCommand: CommandModule<object, InstallArgs> = {

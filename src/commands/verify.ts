@@ -1,7 +1,8 @@
 /**
  * `auditrelay verify [LOG…] [--json]`: on the collector (or wherever its logs are), accounts for every
  * numbered auditrelay record: per device and daemon run, records received, missing sequence ranges,
- * re-sent records and duplicates, heartbeat gaps and the time span. Exits 0 only when nothing is missing.
+ * re-sent records and duplicates, heartbeat gaps and the time span; and, from the daemon's tallies, for
+ * the records of other programs and of the kernel it forwarded. Exits 0 only when nothing is missing.
  */
 import type { CommandModule } from 'yargs';
 import { AuditRelayError } from '../errors/error.js';
@@ -29,20 +30,46 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .example('$0 verify --json /srv/audit/audit.log.2 /srv/audit/audit.log.1', 'two files, for a script'),
   handler: async (args) => {
     const { Ledger } = await import('../verify/ledger.js');
+    const { ForeignLedger } = await import('../verify/foreign-ledger.js');
     const { logFiles, readNumberedRecords } = await import('../verify/collector-logs.js');
     const { renderReport } = await import('../verify/report.js');
     const files = logFiles(args.logs);
     if (files.length === 0)
       throw new AuditRelayError('VERIFY_NO_LOGS', `No audit log files in ${args.logs.join(', ')}`);
     const ledger = new Ledger();
-    const { malformed } = readNumberedRecords(files, ledger);
+    const foreignLedger = new ForeignLedger();
+    const { malformed, incompleteWrappers } = readNumberedRecords(files, ledger, foreignLedger);
     const runs = ledger.report();
+    const foreign = foreignLedger.report();
     const missing = runs.reduce((n, r) => n + r.missingCount, 0);
+    const othersMissing = foreign.reduce((n, r) => n + r.missingKernel + r.missingUser, 0);
+    const overruns = foreign.reduce((n, r) => n + r.overruns, 0);
+    const ok = missing === 0 && othersMissing === 0 && overruns === 0;
     makeOutput(args.json).result(
-      { ok: missing === 0, files, missing, malformed, runs },
-      renderReport(runs, files, malformed),
+      {
+        ok,
+        files,
+        missing,
+        others_missing: othersMissing,
+        overruns,
+        malformed,
+        incompleteWrappers,
+        runs,
+        foreign,
+      },
+      renderReport({ runs, foreign, files, malformed, incompleteWrappers }),
     );
     if (missing > 0)
       throw new AuditRelayError('VERIFY_RECORDS_MISSING', `${missing} auditrelay record(s) missing`);
+    if (othersMissing > 0)
+      throw new AuditRelayError(
+        'VERIFY_OTHERS_MISSING',
+        `${othersMissing} record(s) of other programs or the kernel that the devices forwarded are missing`,
+      );
+    if (overruns > 0)
+      throw new AuditRelayError(
+        'VERIFY_UNACCOUNTABLE',
+        `the devices' taps missed records ${overruns} time(s): those records cannot be accounted for`,
+      );
   },
 };

@@ -105,9 +105,8 @@ const daemon = z.strictObject({
   retention_window: duration(1000, 86_400_000)
     .default(600_000)
     .describe(
-      'reload: how long each record the kernel accepted is kept in memory (never on disk) to be written again ' +
-        'after a forwarding outage; what an outage longer than this loses is counted in status and reported ' +
-        'missing by verify.',
+      'reload: how long each record is kept in memory (never on disk) to be written again when auditd or ' +
+        'audisp-remote lost it; what is lost past it is counted in status and reported missing by verify.',
     ),
   retention_bytes: z
     .number()
@@ -119,6 +118,16 @@ const daemon = z.strictObject({
       'reload: the memory retention takes, at most (record text + a 48-byte header each); past it the oldest records ' +
         'leave early (counted). 0 keeps nothing.',
     ),
+  foreign_retention_bytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(1024 * 1024 * 1024)
+    .default(16 * 1024 * 1024)
+    .describe(
+      'reload: the memory kept for records of other programs and of the kernel (read by the tap; record text + ' +
+        'a 48-byte header each), to write them again, wrapped, when auditd or audisp-remote lost them. 0 keeps nothing.',
+    ),
   resend_rate: z
     .number()
     .int()
@@ -126,8 +135,9 @@ const daemon = z.strictObject({
     .max(1_000_000)
     .default(1000)
     .describe(
-      'reload: records per second written again after an outage, after a first burst of half auditd.q_depth ' +
-        "(so the re-send cannot overflow auditd's queue); set it below what forwarding carries.",
+      'reload: records per second written again after auditd or audisp-remote lost a queue, after a first burst ' +
+        "of as many (at most half auditd.q_depth, so the re-send cannot overflow auditd's queue); set it below what " +
+        'forwarding carries.',
     ),
   stop_timeout: duration(100, 120_000)
     .default(10_000)

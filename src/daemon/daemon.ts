@@ -13,6 +13,8 @@ import type { EmitRecord, Sender } from '../audit/record.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
+import { socketFd } from '../socket-fd.js';
+import type { ListenFds } from '../systemd/listen-fds.js';
 import type { Notifier } from '../systemd/notifier.js';
 import type { Accounts } from './accounts.js';
 import { openFileLimit } from './admission.js';
@@ -24,7 +26,7 @@ import { memoryMiB } from './memory.js';
 import { RefusalReporter } from './refusals.js';
 import { handleRequest, type RequestContext } from './requests.js';
 import { prepareRuntime, type Runtime, restartOnlyChanges } from './runtime.js';
-import { identifySender, socketFd } from './sender.js';
+import { identifySender } from './sender.js';
 import type { DaemonStatus } from './status-reply.js';
 
 export interface DaemonDeps {
@@ -32,8 +34,8 @@ export interface DaemonDeps {
   readonly notifier: Notifier;
   readonly accounts: Accounts;
   readonly types: TypeTable;
-  /** fd systemd passed (socket activation), if any. */
-  readonly listenFd: number | undefined;
+  /** Sockets systemd passed (socket activation): the applications' and the relay's. */
+  readonly listenFds: ListenFds;
   readonly version: string;
   /** The path to the kernel (default: the worker-thread Emitter over libaudit). */
   readonly makeEmitter?: (options: EmitterOptions) => EmitterPort;
@@ -118,6 +120,7 @@ export class Daemon {
               emit: (record) => this.#emitter.emit(record),
               heartbeat: () => void this.#beat(),
               log: deps.log,
+              relayFd: deps.listenFds.relay,
             },
           );
   }
@@ -130,14 +133,15 @@ export class Daemon {
     const { config, socketGid } = this.#runtime;
     const mode = Number.parseInt(config.daemon.socket_mode, 8);
     this.#server = await openListener(
-      { path: config.daemon.socket, mode, gid: socketGid, fd: this.#deps.listenFd },
+      { path: config.daemon.socket, mode, gid: socketGid, fd: this.#deps.listenFds.events },
       (socket) => this.#clients.accept(socket),
     );
-    const where = this.#deps.listenFd === undefined ? config.daemon.socket : 'the socket systemd passed';
+    const where =
+      this.#deps.listenFds.events === undefined ? config.daemon.socket : 'the socket systemd passed';
     this.#deps.log.notice(`auditrelay ${this.#deps.version} listening on ${where} (run ${this.#runId})`);
     this.#deps.notifier.ready(summary(this.#counters));
+    await this.#forwarding?.start();
     this.#startHeartbeat();
-    this.#forwarding?.start();
     this.#statusTimer = setInterval(
       () => this.#deps.notifier.status(summary(this.#counters)),
       STATUS_PERIOD_MS,
@@ -182,6 +186,7 @@ export class Daemon {
       ['stop timers', () => this.#stopTimers()],
       ['answer in-flight requests', () => this.#clients.drain(this.#runtime.config.daemon.stop_timeout)],
       ['record refusals', () => this.#refusals.stop()],
+      ['hand audisp-remote over to the next daemon', () => this.#forwarding?.stop(() => this.#beat())],
       ['close the audit fd', () => this.#emitter.close(this.#runtime.config.daemon.stop_timeout)],
     ];
     for (const [name, step] of steps) {
@@ -227,7 +232,14 @@ export class Daemon {
         last_at: c.lastHeartbeatAt ?? null,
         last_ok: c.lastHeartbeatOk ?? null,
       },
-      ...(this.#forwarding?.status() ?? { forwarding: null, retention: null, recovery: null }),
+      ...(this.#forwarding?.status() ?? {
+        forwarding: null,
+        relay: null,
+        tap: null,
+        retention: null,
+        foreign_retention: null,
+        recovery: null,
+      }),
     };
   }
 
@@ -258,7 +270,6 @@ export class Daemon {
   }
 
   #stopTimers(): void {
-    this.#forwarding?.stop();
     clearInterval(this.#heartbeat);
     clearInterval(this.#statusTimer);
     this.#deps.notifier.stopWatchdog();

@@ -1,72 +1,72 @@
 /**
- * Watches the forwarding path from the daemon (no privilege needed): is auditd running, is its
- * audisp-remote child running, and is a connection to the collector's port established. Every 100 ms,
- * so an interruption — audisp-remote crashing (audit < 4.0.4 does on every failed KRB5 reconnect) or
- * replaced, auditd restarted, the collector connection dropped — is seen well under a second after it
- * happened. While the path is known, a check reads three small /proc files (the two processes' stat and
- * audisp-remote's net/tcp); only a missing or replaced process costs a scan of /proc.
+ * Watches the processes of the forwarding path from the daemon (no privilege needed): the root-owned
+ * auditd and its root-owned audisp-remote child (forwarding/processes.ts), every 100 ms. When one ends or
+ * is replaced — audisp-remote crashed, killed or gave up, auditd restarted — whatever it held in memory
+ * is gone, and the observer hears it at once (recovery re-sends what was past the delivered position).
+ * While both keep running, a check reads two small /proc files; only a change costs a scan of /proc.
  *
- * The observer hears each interruption and each recovery (a new audisp-remote connected), in order;
- * both are logged once.
+ * Whether records reach the collector is the relay's to say (it holds the collector connection), not
+ * this monitor's: a process list can be faked by nobody here, a connection table can be read but not
+ * attributed without root.
+ *
+ * @relation(AR-REQ-018)
  */
 import {
   forwardingProcesses,
-  forwardingUp,
   listProcesses,
   type ProcessInfo,
-  readProcess,
+  stillRunning,
 } from '../forwarding/processes.js';
 import type { Logger } from '../log/logger.js';
-import type { ForwardingHealth } from './status-reply.js';
 
-export interface ForwardingObserver {
-  /** The path broke (or was down when the daemon started). */
-  interrupted(reason: string): void;
-  /** A running audisp-remote is connected to the collector again. */
-  recovered(): void;
-  /** A check saw the path up (after `recovered` when it was down). */
-  healthy(): void;
+export interface ProcessObserver {
+  /** audisp-remote or auditd ended: what it held is lost. */
+  lost(reason: string): void;
 }
 
 export const CHECK_PERIOD_MS = 100;
 /** While no audisp-remote runs, /proc is scanned for one at most this often (a scan reads every process). */
 export const SCAN_PERIOD_MS = 1000;
 
+/** What the monitor saw at its last check. */
+export interface ProcessHealth {
+  auditdPid: number | null;
+  audispRemotePid: number | null;
+  /** audisp-remote processes that ended or were replaced since the daemon started. */
+  audispRemoteRestarts: number;
+  auditdRestarts: number;
+  lastRestartAt: string | null;
+  checkedAt: string | null;
+}
+
 interface Path {
   readonly auditd: ProcessInfo | undefined;
   readonly remote: ProcessInfo | undefined;
 }
 
-const same = (a: ProcessInfo | undefined, b: ProcessInfo | undefined) =>
-  a !== undefined && b !== undefined && a.pid === b.pid && a.start === b.start;
-
 export class ForwardingMonitor {
-  readonly health: ForwardingHealth = {
+  readonly health: ProcessHealth = {
     auditdPid: null,
     audispRemotePid: null,
     audispRemoteRestarts: 0,
+    auditdRestarts: 0,
     lastRestartAt: null,
-    collectorConnected: false,
-    downSince: null,
     checkedAt: null,
   };
-  readonly #port: number;
   readonly #log: Logger;
-  readonly #observer: ForwardingObserver;
+  readonly #observer: ProcessObserver;
   #path: Path = { auditd: undefined, remote: undefined };
-  /** undefined before the first check: the first one reports the state it finds. */
-  #up: boolean | undefined;
   #timer: NodeJS.Timeout | undefined;
   #scannedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(collectorPort: number, log: Logger, observer: ForwardingObserver) {
-    this.#port = collectorPort;
+  constructor(log: Logger, observer: ProcessObserver) {
     this.#log = log;
     this.#observer = observer;
   }
 
   start(): void {
-    this.check();
+    this.#path = this.#scan();
+    this.#record(new Date().toISOString());
     this.#timer = setInterval(() => this.check(), CHECK_PERIOD_MS);
     this.#timer.unref();
   }
@@ -75,76 +75,59 @@ export class ForwardingMonitor {
     clearInterval(this.#timer);
   }
 
-  /** Whether the path was up at the last check. */
-  get up(): boolean {
-    return this.#up === true;
-  }
-
   check(): void {
     const now = new Date().toISOString();
     const before = this.#path;
-    const path = this.#locate(before);
-    const replaced = before.remote !== undefined && !same(before.remote, path.remote);
-    if (replaced) this.#noteRestart(before.remote?.pid ?? 0, path.remote?.pid, now);
-    const up = forwardingUp(path.remote?.pid, this.#port);
+    const auditd = before.auditd === undefined ? undefined : stillRunning(before.auditd, undefined);
+    const remote =
+      before.remote === undefined || auditd === undefined
+        ? undefined
+        : stillRunning(before.remote, auditd.pid);
+    const endedKnown =
+      (before.auditd !== undefined && auditd === undefined) ||
+      (before.remote !== undefined && remote === undefined);
+    const searching = before.auditd === undefined || before.remote === undefined;
+    // A known process that ended is looked for at once (its replacement); a missing one every SCAN_PERIOD_MS.
+    let path: Path = { auditd, remote };
+    if (endedKnown || (searching && performance.now() - this.#scannedAt >= SCAN_PERIOD_MS)) {
+      const found = this.#scan();
+      // A known auditd that still runs stays ours while it has no audisp-remote (it may be restarting it).
+      path = found.auditd === undefined && auditd !== undefined ? { auditd, remote: undefined } : found;
+    }
+    const auditdEnded = before.auditd !== undefined && path.auditd?.pid !== before.auditd.pid;
+    const remoteEnded = before.remote !== undefined && path.remote?.pid !== before.remote.pid;
     this.#path = path;
-    const h = this.health;
-    h.auditdPid = path.auditd?.pid ?? null;
-    h.audispRemotePid = path.remote?.pid ?? null;
-    h.collectorConnected = up;
-    h.checkedAt = now;
-    // A replacement between two checks that both saw the path up is an interruption and a recovery.
-    if (this.#up !== false && (!up || replaced)) {
-      const reason =
-        path.remote === undefined
-          ? 'audisp-remote is not running'
-          : replaced
-            ? `audisp-remote was replaced (now ${path.remote.pid})`
-            : `no connection to the collector port ${this.#port}`;
-      h.downSince = now;
-      this.#log.error(`forwarding is down: ${reason}`);
-      this.#observer.interrupted(reason);
+    if (auditdEnded) {
+      this.health.auditdRestarts++;
+      this.health.lastRestartAt = now;
     }
-    if (up && h.downSince !== null) {
-      this.#log.notice(`forwarding is up again (down since ${h.downSince})`);
-      h.downSince = null;
-      this.#observer.recovered();
+    if (remoteEnded) {
+      this.health.audispRemoteRestarts++;
+      this.health.lastRestartAt = now;
     }
-    if (up) this.#observer.healthy();
-    this.#up = up;
+    this.#record(now);
+    if (auditdEnded || remoteEnded) {
+      const reason = auditdEnded
+        ? `auditd ${before.auditd?.pid} ended${path.auditd === undefined ? '' : `; now ${path.auditd.pid}`}`
+        : `audisp-remote ${before.remote?.pid} ended${path.remote === undefined ? '' : `; now ${path.remote.pid}`}`;
+      this.#log.warning(`${reason}: the records it held are re-sent`);
+      this.#observer.lost(reason);
+    }
   }
 
-  /**
-   * The same processes when they still run (two reads), else a fresh scan of /proc — at once when a known
-   * process is gone (a replacement must be found), at most every SCAN_PERIOD_MS while none is known.
-   */
-  #locate(known: Path): Path {
-    const auditd = known.auditd === undefined ? undefined : readProcess(known.auditd.pid);
-    const remote = known.remote === undefined ? undefined : readProcess(known.remote.pid);
-    if (
-      auditd !== undefined &&
-      same(auditd, known.auditd) &&
-      remote !== undefined &&
-      same(remote, known.remote) &&
-      remote.ppid === auditd.pid
-    )
-      return { auditd, remote };
-    const now = performance.now();
-    if (known.remote === undefined && now - this.#scannedAt < SCAN_PERIOD_MS) return known;
-    this.#scannedAt = now;
+  #record(now: string): void {
+    this.health.auditdPid = this.#path.auditd?.pid ?? null;
+    this.health.audispRemotePid = this.#path.remote?.pid ?? null;
+    this.health.checkedAt = now;
+  }
+
+  #scan(): Path {
+    this.#scannedAt = performance.now();
     const all = listProcesses();
     const found = forwardingProcesses(all);
     return {
       auditd: all.find((p) => p.pid === found.auditd),
       remote: all.find((p) => p.pid === found.audispRemote),
     };
-  }
-
-  #noteRestart(pid: number, now: number | undefined, at: string): void {
-    this.health.audispRemoteRestarts++;
-    this.health.lastRestartAt = at;
-    this.#log.warning(
-      `audisp-remote ${pid} is gone${now === undefined ? '' : `; now ${now}`}: forwarding was interrupted`,
-    );
   }
 }

@@ -7,7 +7,7 @@ import { libauditTypeTable } from '../audit/type-table.js';
 import { loadConfig } from '../config/load.js';
 import { EXIT } from '../errors/exit.js';
 import { createLogger } from '../log/logger.js';
-import { listenFd } from '../systemd/listen-fds.js';
+import { listenFds } from '../systemd/listen-fds.js';
 import { Notifier } from '../systemd/notifier.js';
 import { version } from '../version.js';
 import { systemAccounts } from './accounts.js';
@@ -25,7 +25,7 @@ export async function runDaemon(configFile: string): Promise<void> {
     notifier,
     accounts: systemAccounts,
     types,
-    listenFd: listenFd(),
+    listenFds: listenFds(),
     version: version(),
   });
   await daemon.start();

@@ -1,123 +1,152 @@
 /**
- * No acknowledged record lost across a forwarding outage: every record the kernel accepts is retained
- * (retention.ts); when the forwarding monitor reports an interruption, the records audisp-remote may
- * have lost are marked at risk; when it reports recovery, they are written again, marked `ar_rt` with
- * their original number, paced, then a heartbeat.
+ * Nothing that entered forwarding is lost while its loss can be repaired: every record — ours when the
+ * kernel accepts it, another program's or the kernel's when the tap reads it — is retained in memory
+ * (retention.ts), and written again when forwarding may have lost it.
  *
- * Which records are at risk: forwarding is a FIFO — kernel backlog → auditd's queue to plugins (q_depth)
- * → the pipe to audisp-remote → audisp-remote's queue (queue_depth) → the collector. At any moment it
- * holds at most `capacity` records (q_depth + queue_depth + a margin for the kernel backlog and the
- * pipe), and a record leaves it only once the collector acknowledged it. So when audisp-remote dies,
- * every record it or auditd still held was among the last `capacity` records written before the break.
- * We count write positions (one per record written, original or re-send) and, at the last check that
- * saw the path up, note the position; on interruption every retained record written after that
- * position minus `capacity` is at risk — none of the lost ones can be outside that set. Duplicates at
- * the collector are the price, and each is marked.
+ * When forwarding may lose records (the relay makes a collector outage lose none: audisp-remote is held
+ * and keeps its queue):
+ * - audisp-remote ended (crashed, killed, gave up) or auditd was restarted: their queues are gone, and
+ *   auditd's kernel records of the restart gap never reached any. Everything past the position the
+ *   collector acknowledged (delivery.ts) is at risk;
+ * - audisp-remote is held so long that auditd's queue to it may overflow (auditd then drops records with
+ *   a syslog line): everything after what that queue holds is at risk.
+ * At-risk records are written again once a session carries records (resend.ts). Duplicates at the
+ * collector are the price, each marked (`ar_rt`, or wrapped); a record missing is not.
  *
- * What cannot be kept: a record written after the last healthy check that leaves retention (age or
- * size) before the recovery re-sent it is lost; it is counted, logged as an error and shown in status,
- * and `auditrelay verify` reports the same records missing.
+ * What cannot be kept: a record at risk that leaves retention (age or size) before its re-send is lost;
+ * it is counted, logged as an error and shown in status, and `auditrelay verify` reports the same records.
  *
  * @relation(AR-REQ-018)
  */
 import type { EmitOutcome } from '../audit/outcome.js';
-import { Pacer } from '../audit/pacer.js';
 import type { EmitRecord } from '../audit/record.js';
-import {
-  type Eviction,
-  type Retained,
-  type RetainedInfo,
-  Retention,
-  type RetentionLimits,
-} from '../audit/retention.js';
+import { type Eviction, type RetainedInfo, Retention, type RetentionLimits } from '../audit/retention.js';
 import type { Logger } from '../log/logger.js';
-import type { ForwardingObserver } from './forwarding-monitor.js';
+import type { RelayObserver } from '../relay/relay.js';
+import { Delivery } from './delivery.js';
+import type { ProcessObserver } from './forwarding-monitor.js';
+import { mergeByWrite, type ResendCounts, ResendJob } from './resend.js';
 
 export interface RecoveryOptions {
-  /** Records forwarding can hold at once (see above). */
+  /** Records forwarding can hold at once: the look-back when the delivered position is unknown. */
   readonly capacity: number;
+  /** Records (EOE too) auditd's queue to audisp-remote takes while audisp-remote is held (below q_depth). */
+  readonly queueRoom: number;
   /** Re-sent records per second after the first `burst`. */
   readonly rate: number;
-  /** Re-sent records written at once (half of auditd's q_depth: the re-send cannot overflow it). */
+  /** Re-sent records written at once (at most half of auditd's q_depth: the re-send cannot overflow it). */
   readonly burst: number;
 }
 
 export interface RecoveryDeps {
   readonly emit: (record: EmitRecord) => Promise<EmitOutcome>;
-  /** Writes a heartbeat: while forwarding is down it is the probe that makes audisp-remote reconnect. */
+  /** Writes a heartbeat: the probe that makes auditd start a new audisp-remote and a held one send. */
   readonly heartbeat: () => void;
   readonly log: Logger;
   readonly now?: () => number;
 }
 
 export interface RecoveryStatus {
+  /** Times forwarding stopped carrying records: collector connection lost, or a queue lost. */
   interruptions: number;
+  /** Of them, times audisp-remote ended or auditd restarted, taking what they held. */
+  queue_losses: number;
   last_interruption_at: string | null;
   last_interruption: string | null;
   last_recovery_at: string | null;
-  /** Retained records the broken forwarding may have lost: written again when it recovers. */
+  /** Retained records forwarding may have lost: written again when it carries records. */
   at_risk: number;
   resending: number;
+  /** Our records written again, and others' (wrapped). */
   resent: number;
-  /** Records that left retention before they could be re-sent: lost. */
+  resent_foreign: number;
+  /** Records at risk that left retention before they could be written again: lost (ours, others'). */
   lost: number;
+  lost_foreign: number;
   /** Records the size bound pushed out before the window ended (outside an outage). */
   evicted_early: number;
+  /** Positions: records that entered forwarding; up to where the collector acknowledged (null: unknown). */
+  position: number;
+  delivered: number | null;
 }
 
-/** While forwarding is down, a heartbeat this often drives audisp-remote to try again. */
+/** While forwarding carries no records, a heartbeat this often gives audisp-remote something to send. */
 export const PROBE_MS = 2000;
-/** Re-sent records handed to the emitter before waiting for their outcomes. */
-const RESEND_WINDOW = 1024;
+/**
+ * The re-send starts this long after records flow again, so what the kernel wrote before — the tap reads
+ * it a moment later — is among what it takes.
+ */
+export const TAP_CATCH_UP_MS = 100;
 
-interface ResendJob {
-  readonly entries: Retained[];
-  next: number;
-  cancelled: boolean;
-}
-
-export class Recovery implements ForwardingObserver {
+export class Recovery implements RelayObserver, ProcessObserver {
   #options: RecoveryOptions;
   readonly #deps: RecoveryDeps;
   readonly #now: () => number;
-  readonly retention: Retention;
-  #written = 0;
-  #healthyAt = 0;
-  /** Entries written after this position are re-sent at recovery; undefined when nothing is pending. */
-  #riskFrom: number | undefined;
-  /** Entries written after this position that leave retention before their re-send are lost. */
-  #lostAfter: number | undefined;
+  /** Our records (numbered by ar_seq) and others' (numbered by the tap's position). */
+  readonly ours: Retention;
+  readonly foreign: Retention;
+  readonly delivery: Delivery;
+  /**
+   * Entries written after `from` are at risk (up to `to`, once a re-send took them: later ones are not);
+   * undefined when nothing is.
+   */
+  #risk: { from: number; to?: number } | undefined;
+  #atRisk = 0;
+  /**
+   * While audisp-remote is held: the position of the collector's last answer, and how many records (EOE
+   * too) had entered by then — what auditd's queue filled from. Undefined while records flow.
+   */
+  #down: { position: number; all: number } | undefined;
+  /** A relay session carries records now. */
+  #carrying = false;
   #probe: NodeJS.Timeout | undefined;
+  #resendTimer: NodeJS.Timeout | undefined;
   #job: ResendJob | undefined;
-  readonly #status: RecoveryStatus = {
+  readonly #counts: ResendCounts = { ours: 0, foreign: 0 };
+  readonly #status = {
     interruptions: 0,
-    last_interruption_at: null,
-    last_interruption: null,
-    last_recovery_at: null,
-    at_risk: 0,
-    resending: 0,
-    resent: 0,
+    queue_losses: 0,
+    last_interruption_at: null as string | null,
+    last_interruption: null as string | null,
+    last_recovery_at: null as string | null,
     lost: 0,
+    lost_foreign: 0,
     evicted_early: 0,
   };
   #lostLogged = Number.NEGATIVE_INFINITY;
 
-  constructor(limits: RetentionLimits, options: RecoveryOptions, deps: RecoveryDeps) {
+  constructor(
+    limits: { ours: RetentionLimits; foreign: RetentionLimits },
+    options: RecoveryOptions,
+    deps: RecoveryDeps,
+  ) {
     this.#options = options;
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
-    this.retention = new Retention(limits, (entry, why) => this.#evicted(entry, why));
+    this.delivery = new Delivery(this.#now);
+    this.ours = new Retention(limits.ours, (entry, why) => this.#evicted(entry, why, 'ours'));
+    this.foreign = new Retention(limits.foreign, (entry, why) => this.#evicted(entry, why, 'foreign'));
   }
 
   get status(): RecoveryStatus {
-    const risk = this.#riskFrom;
-    const atRisk = risk === undefined ? 0 : this.retention.countWrittenAfter(risk);
-    const job = this.#job;
     return {
       ...this.#status,
-      at_risk: atRisk,
-      resending: job === undefined ? 0 : job.entries.length - job.next,
+      at_risk: this.#atRisk,
+      resending: this.#job?.remaining ?? 0,
+      resent: this.#counts.ours,
+      resent_foreign: this.#counts.foreign,
+      position: this.delivery.position,
+      delivered: this.delivery.delivered ?? null,
     };
+  }
+
+  /**
+   * At start, everything before the first session is at risk: whether an auditd was running to queue
+   * what the kernel wrote before audisp-remote connected cannot be told (records written while none
+   * runs go to no auditd at all). The first session writes them again — a few duplicates, marked.
+   */
+  begin(): void {
+    this.#setRisk(0);
   }
 
   /** New capacity and re-send pace (a reload); a running re-send keeps its pace. */
@@ -125,101 +154,191 @@ export class Recovery implements ForwardingObserver {
     this.#options = options;
   }
 
-  /** Every record the kernel accepted, in order (the emitter's hook). */
+  /** One of ours the kernel accepted (the emitter's hook; re-sends are not retained again). */
   accepted(record: EmitRecord, seq: number): void {
-    this.#written++;
-    if (record.resend === undefined) this.retention.add(seq, record, this.#now(), this.#written);
+    const position = this.delivery.ours();
+    if (record.resend !== undefined) return;
+    this.ours.add(seq, record, this.#now(), position);
+    this.#countNew();
   }
 
-  /** The monitor saw the path up: everything written so far went into a working path. */
-  healthy(): void {
-    this.#healthyAt = this.#written;
+  /** A record the tap read that is not ours (ours are retained as accepted, with their numbering). */
+  tappedForeign(type: number, text: string): void {
+    const position = this.delivery.tapped();
+    this.foreign.add(position, { kind: 'foreign', type, text }, this.#now(), position);
+    this.#countNew();
   }
 
-  interrupted(reason: string): void {
+  /** One of ours as the tap read it: it takes its place in the stream. */
+  tappedOurs(): void {
+    this.delivery.tapped();
+  }
+
+  /** An EOE marker as the tap read it: auditd queues it too. */
+  tappedMarker(): void {
+    this.delivery.marker();
+  }
+
+  /**
+   * Periodic: `idleReplyAt` is the relay's last reply after which audisp-remote was idle (relay.idleReplyAt).
+   * While audisp-remote is held, auditd's queue to it fills with everything entered since its last reply:
+   * past `queueRoom` auditd drops records (newest first), so from there on everything is at risk.
+   */
+  tick(idleReplyAt: number | undefined): void {
+    if (idleReplyAt !== undefined) this.delivery.anchor(idleReplyAt);
+    const down = this.#down;
+    if (down === undefined) return;
+    const queued = this.delivery.all - down.all;
+    const room = this.#options.queueRoom;
+    // Where the queue filled up: at most `queued − room` records back (fewer positions: EOE have none).
+    if (queued > room) this.#setRisk(Math.max(down.position, this.delivery.position - (queued - room)));
+  }
+
+  // The relay's events (RelayObserver).
+
+  up(): void {
+    this.#carrying = true;
+    this.#down = undefined;
+    this.#stopProbe();
+    this.#status.last_recovery_at = new Date(this.#now()).toISOString();
+    if (this.#risk !== undefined && this.#job === undefined) this.#resendSoon();
+  }
+
+  /**
+   * The collector connection broke; `lastReplyAt` is when it last answered — from then on auditd's queue
+   * filled (the break is seen only later, by a TCP timeout).
+   */
+  down(reason: string, lastReplyAt?: number): void {
+    this.#carrying = false;
+    this.#interrupted(reason);
+    if (this.#down !== undefined) return;
+    const since = lastReplyAt === undefined ? undefined : this.delivery.positionAt(lastReplyAt);
+    const position = since ?? this.delivery.riskFrom(this.#options.capacity);
+    // Unknown (older than the history): count from the oldest we know, which overstates the queue.
+    this.#down = { position, all: this.delivery.allAt(position) ?? 0 };
+  }
+
+  acked(n: number): void {
+    this.delivery.acked(n);
+  }
+
+  /**
+   * audisp-remote or auditd ended: what they held is at risk. Written again once a session carries
+   * records — at once when one already does (a new audisp-remote may connect before the loss is seen).
+   */
+  lost(reason: string): void {
+    this.#status.queue_losses++;
+    this.#cancelJob();
+    this.#setRisk(this.delivery.riskFrom(this.#options.capacity));
+    if (this.#carrying) {
+      this.#record(reason);
+      this.#resendSoon();
+    } else this.#interrupted(reason);
+  }
+
+  stop(): void {
+    this.#stopProbe();
+    clearTimeout(this.#resendTimer);
+    this.#cancelJob();
+  }
+
+  #interrupted(reason: string): void {
+    this.#record(reason);
+    this.probe();
+  }
+
+  #record(reason: string): void {
     const s = this.#status;
     s.interruptions++;
     s.last_interruption_at = new Date(this.#now()).toISOString();
     s.last_interruption = reason;
-    const from = Math.max(0, this.#healthyAt - this.#options.capacity);
-    this.#riskFrom = Math.min(this.#riskFrom ?? from, from);
-    this.#lostAfter = Math.min(this.#lostAfter ?? this.#healthyAt, this.#healthyAt);
-    this.#cancelJob();
-    clearInterval(this.#probe);
+  }
+
+  /** Writes a heartbeat every PROBE_MS until forwarding carries records again (auditd restarts a plugin on a record). */
+  probe(): void {
+    if (this.#probe !== undefined) return;
     this.#probe = setInterval(() => this.#deps.heartbeat(), PROBE_MS);
     this.#probe.unref();
   }
 
-  recovered(): void {
+  #stopProbe(): void {
     clearInterval(this.#probe);
     this.#probe = undefined;
-    this.#status.last_recovery_at = new Date(this.#now()).toISOString();
-    const risk = this.#riskFrom;
+  }
+
+  /** A record just retained: at risk while forwarding has not carried records since the loss. */
+  #countNew(): void {
+    if (this.#risk !== undefined && this.#risk.to === undefined) this.#atRisk++;
+  }
+
+  /** Whether an entry leaving retention was at risk (then it is lost). */
+  #wasAtRisk(wrote: number): boolean {
+    const risk = this.#risk;
+    return risk !== undefined && wrote > risk.from && (risk.to === undefined || wrote <= risk.to);
+  }
+
+  /** Marks every entry written after `from` at risk (counted once here, then kept up incrementally). */
+  #setRisk(from: number): void {
+    const risk = this.#risk;
+    if (risk !== undefined && risk.to === undefined && risk.from <= from) return;
+    this.#risk = { from: Math.min(from, risk?.from ?? from) };
+    const at = this.#risk.from;
+    this.#atRisk = this.ours.countWrittenAfter(at) + this.foreign.countWrittenAfter(at);
+  }
+
+  #resendSoon(): void {
+    clearTimeout(this.#resendTimer);
+    this.#resendTimer = setTimeout(() => {
+      this.#resendTimer = undefined;
+      if (this.#carrying && this.#job === undefined) void this.#resend();
+    }, TAP_CATCH_UP_MS);
+    this.#resendTimer.unref();
+  }
+
+  async #resend(): Promise<void> {
+    const risk = this.#risk;
     if (risk === undefined) return;
-    const entries = this.retention.writtenAfter(risk);
-    for (const entry of entries) entry.queued = true;
-    const job: ResendJob = { entries, next: 0, cancelled: false };
+    risk.to = this.delivery.position;
+    const entries = mergeByWrite(this.ours.writtenAfter(risk.from), this.foreign.writtenAfter(risk.from));
+    const job = new ResendJob(entries.filter((entry) => entry.wrote <= (risk.to ?? entry.wrote)));
     this.#job = job;
-    void this.#run(job);
-  }
-
-  stop(): void {
-    clearInterval(this.#probe);
-    this.#cancelJob();
-  }
-
-  async #run(job: ResendJob): Promise<void> {
-    const { entries } = job;
-    this.#deps.log.notice(
-      `re-sending ${entries.length} retained record(s)${entries.length === 0 ? '' : ` (ar_seq ${entries[0]?.seq}-${entries.at(-1)?.seq})`}`,
-    );
-    const pacer = new Pacer({ rate: this.#options.rate, burst: this.#options.burst });
-    const outcomes: Array<Promise<void>> = [];
-    while (job.next < entries.length) {
-      while (pacer.grant(1) === 0) await sleep(pacer.waitMs());
-      if (job.cancelled) return;
-      const entry = entries[job.next++];
-      if (entry === undefined) break;
-      entry.queued = false;
-      outcomes.push(this.#resendOne(entry));
-      if (outcomes.length >= RESEND_WINDOW) await Promise.all(outcomes.splice(0));
-    }
-    await Promise.all(outcomes);
-    if (job.cancelled) return;
+    this.#atRisk = 0;
+    const { log } = this.#deps;
+    log.notice(`re-sending ${job.entries.length} retained record(s) forwarding may have lost`);
+    const o = this.#options;
+    const done = await job.run({ rate: o.rate, burst: o.burst }, this.#deps, this.#counts, (entry) => {
+      // Written again: it is now that recent in the FIFO (the emitter counted the write just before).
+      entry.wrote = this.delivery.position;
+    });
+    if (!done || this.#job !== job) return;
     this.#job = undefined;
-    this.#riskFrom = undefined;
-    this.#lostAfter = undefined;
-    this.#deps.log.notice(`re-sent ${entries.length} record(s); ${this.#status.lost} lost in all so far`);
+    this.#risk = undefined;
+    log.notice(
+      `re-sent ${job.entries.length} record(s); lost in all so far: ${this.#status.lost} of ours, ${this.#status.lost_foreign} of others`,
+    );
     this.#deps.heartbeat();
   }
 
-  async #resendOne(entry: Retained): Promise<void> {
-    const outcome = await this.#deps.emit({ ...entry.record, resend: { seq: entry.seq, at: entry.at } });
-    if (!outcome.ok) {
-      this.#deps.log.error(`re-sending ar_seq ${entry.seq} failed: ${outcome.message}`);
-      return;
-    }
-    this.#status.resent++;
-    // Written again: it is now that recent in the FIFO (accepted() counted the write just before).
-    entry.wrote = this.#written;
-  }
-
-  /** A new interruption stops the re-send; what it had not written stays at risk, or is lost if gone. */
+  /** A new loss stops the re-send; what it had not written stays at risk, or is lost if gone. */
   #cancelJob(): void {
     const job = this.#job;
     if (job === undefined) return;
-    job.cancelled = true;
     this.#job = undefined;
-    for (const entry of job.entries.slice(job.next)) {
-      entry.queued = false;
-      if (!this.retention.holds(entry)) this.#countLost(entry, 'expired');
+    for (const entry of job.cancel()) {
+      const store = entry.record.kind === 'foreign' ? this.foreign : this.ours;
+      if (store.holds(entry)) this.#atRisk++;
+      else this.#countLost(entry, 'expired', entry.record.kind === 'foreign' ? 'foreign' : 'ours');
     }
   }
 
-  #evicted(entry: RetainedInfo, why: Eviction): void {
+  #evicted(entry: RetainedInfo, why: Eviction, whose: 'ours' | 'foreign'): void {
     if (entry.queued) return; // the running re-send still writes it
-    if (this.#countLost(entry, why)) return;
-    if (why === 'size') {
+    if (this.#wasAtRisk(entry.wrote)) {
+      this.#atRisk = Math.max(0, this.#atRisk - 1);
+      this.#countLost(entry, why, whose);
+      return;
+    }
+    if (why === 'size' && whose === 'ours') {
       this.#status.evicted_early++;
       if (this.#status.evicted_early % 1000 === 1)
         this.#deps.log.warning(
@@ -228,20 +347,16 @@ export class Recovery implements ForwardingObserver {
     }
   }
 
-  /** Counts `entry` as lost when it was written after the last healthy check of an outage; says whether. */
-  #countLost(entry: RetainedInfo, why: Eviction): boolean {
-    const lostAfter = this.#lostAfter;
-    if (lostAfter === undefined || entry.wrote <= lostAfter) return false;
-    this.#status.lost++;
+  #countLost(entry: RetainedInfo, why: Eviction, whose: 'ours' | 'foreign'): void {
+    if (whose === 'ours') this.#status.lost++;
+    else this.#status.lost_foreign++;
     // One line a second at most: an outage longer than the window evicts one record after another.
-    if (this.#now() - this.#lostLogged < 1000) return true;
+    if (this.#now() - this.#lostLogged < 1000) return;
     this.#lostLogged = this.#now();
-    const cause = why === 'size' ? 'retention_bytes reached' : 'older than retention_window';
+    const cause = why === 'size' ? 'the retention bound was reached' : 'older than retention_window';
+    const what = whose === 'ours' ? `ar_seq ${entry.seq}` : 'a record of another program';
     this.#deps.log.error(
-      `lost ar_seq ${entry.seq} (${cause}) before forwarding recovered: ${this.#status.lost} lost in all`,
+      `lost ${what} (${cause}) before forwarding recovered: ${this.#status.lost} of ours and ${this.#status.lost_foreign} of others lost in all`,
     );
-    return true;
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,7 +14,6 @@
 import { closeSync, readFileSync, readlinkSync } from 'node:fs';
 import { peerCredentials, peerGroups, peerPidfd } from '../../native/socket.js';
 import type { Sender } from '../audit/record.js';
-import { AuditRelayError } from '../errors/error.js';
 
 /** A sender plus its groups, primary first (for policy; not written to the record). */
 function readOr<T>(read: () => T): T | undefined {
@@ -58,13 +57,4 @@ export function identifySender(fd: number): Sender {
     gids: [cred.gid, ...groups],
     ...program(fd, cred.pid),
   };
-}
-
-/** The OS fd behind a net.Socket (Node keeps it on an internal handle). */
-export function socketFd(socket: object): number {
-  const handle: unknown = Reflect.get(socket, '_handle');
-  const fd: unknown = typeof handle === 'object' && handle !== null ? Reflect.get(handle, 'fd') : undefined;
-  if (typeof fd !== 'number' || fd < 0)
-    throw new AuditRelayError('PEER_NO_FD', 'The connection has no file descriptor');
-  return fd;
 }

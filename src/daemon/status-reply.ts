@@ -2,19 +2,19 @@
  * The status reply of protocol v1 (`{"request":"status"}`, docs/protocol.md): what the daemon reports of
  * itself, typed once for the daemon that builds it, the client that returns it and `auditrelay status`.
  */
+import type { RelayStatus } from '../relay/relay.js';
+import type { TapStatus } from '../tap/tap.js';
+import type { ProcessHealth } from './forwarding-monitor.js';
 import type { RecoveryStatus } from './recovery.js';
 
-/** What the forwarding monitor saw at its last check. */
-export interface ForwardingHealth {
-  auditdPid: number | null;
-  audispRemotePid: number | null;
-  /** audisp-remote processes that disappeared or were replaced since the daemon started. */
-  audispRemoteRestarts: number;
-  lastRestartAt: string | null;
+/** What the monitor saw of auditd and audisp-remote, and whether the relay carries records. */
+export interface ForwardingHealth extends ProcessHealth {
+  /** A relay session carries records to the collector now. */
   collectorConnected: boolean;
-  /** Since when the path has been down (no audisp-remote or no connection), or null when up. */
+  /** Since when the collector connection has been lost, or null. */
   downSince: string | null;
-  checkedAt: string | null;
+  /** Since when auditd has run without audisp-remote, or null. */
+  audispRemoteMissingSince: string | null;
 }
 
 export interface RetentionStatus {
@@ -25,10 +25,14 @@ export interface RetentionStatus {
   readonly max_bytes: number;
 }
 
-/** Present with `[forwarding]` configured; all three null without it. */
+/** Present with `[forwarding]` configured; all null without it. */
 export interface ForwardingStatus {
   readonly forwarding: Readonly<ForwardingHealth> | null;
+  readonly relay: RelayStatus | null;
+  readonly tap: TapStatus | null;
+  /** Our records, and those of other programs and the kernel. */
   readonly retention: RetentionStatus | null;
+  readonly foreign_retention: RetentionStatus | null;
   readonly recovery: Readonly<RecoveryStatus> | null;
 }
 

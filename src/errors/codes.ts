@@ -8,7 +8,7 @@ import { AuditRelayError } from './error.js';
 import { EXIT, type ExitCode } from './exit.js';
 
 /** Where a code reaches a person or a program. */
-export type Surface = 'reply' | 'cli' | 'status' | 'preflight';
+export type Surface = 'reply' | 'cli' | 'status' | 'preflight' | 'log';
 
 export interface CodeInfo {
   readonly exit: ExitCode;
@@ -129,6 +129,11 @@ export const CODES = {
     EXIT.SOFTWARE,
     ['cli'],
     'an accepted connection has no file descriptor to read peer credentials from',
+  ),
+  RELAY_FRAMING: code(
+    EXIT.DATAERR,
+    ['log'],
+    'audisp-remote or the collector sent a frame neither writes (a GSS token or message too long, no magic); the relay resets that connection',
   ),
   // The daemon, as a client sees it.
   DAEMON_UNREACHABLE: code(EXIT.UNAVAILABLE, ['cli', 'status'], 'nothing answers on the socket'),
@@ -262,7 +267,22 @@ export const CODES = {
   COLLECTOR_NOT_CONNECTED: code(
     EXIT.UNAVAILABLE,
     ['status'],
-    'audisp-remote has no connection to the collector',
+    "the relay carries no records to the collector: it is unreachable (audisp-remote is held, nothing is lost while auditd's queue holds), or the KDC does not answer",
+  ),
+  REPAIR_HELD_BACK: code(
+    EXIT.UNAVAILABLE,
+    ['cli'],
+    'auditd runs without audisp-remote, but repair already restarted it too often this hour (is the plugin broken?)',
+  ),
+  AUDISP_REMOTE_STOPPED: code(
+    EXIT.UNAVAILABLE,
+    ['status'],
+    'auditd has run without audisp-remote for a while and does not start it (max_restarts used up?): auditrelay-repair restarts auditd',
+  ),
+  RELAY_NOT_CONNECTED: code(
+    EXIT.UNAVAILABLE,
+    ['status'],
+    "audisp-remote is not connected to auditrelay's relay (apply not run, or the daemon not running)",
   ),
   CONFIG_DRIFT: code(EXIT.UNAVAILABLE, ['status'], 'a managed file differs from what apply writes'),
   APPLY_INTERRUPTED: code(
@@ -289,11 +309,28 @@ export const CODES = {
   RECORDS_LOST: code(
     EXIT.UNAVAILABLE,
     ['status'],
-    'records left retention before forwarding recovered; verify names them',
+    'records (ours, or of other programs) left retention before forwarding carried them again; verify names them',
   ),
-  // verify, on the collector.
+  TAP_UNAVAILABLE: code(
+    EXIT.UNAVAILABLE,
+    ['status'],
+    "the daemon cannot read the kernel's audit records (no CAP_AUDIT_READ): other programs' records are neither retained nor counted",
+  ),
+  // verify and restore, on the collector.
+  RESTORE_OUTPUT_EXISTS: code(EXIT.IOERR, ['cli'], "restore's --output file exists: it never overwrites"),
+  RESTORE_OUTPUT_FAILED: code(EXIT.IOERR, ['cli'], "restore's --output file cannot be created"),
   VERIFY_NO_LOGS: code(EXIT.UNAVAILABLE, ['cli'], 'no audit log files where verify was pointed'),
   VERIFY_RECORDS_MISSING: code(EXIT.DATAERR, ['cli'], 'numbered records of ours are missing from the logs'),
+  VERIFY_OTHERS_MISSING: code(
+    EXIT.DATAERR,
+    ['cli'],
+    "records of other programs or the kernel that a device's tallies announce are missing (neither as sent nor wrapped)",
+  ),
+  VERIFY_UNACCOUNTABLE: code(
+    EXIT.DATAERR,
+    ['cli'],
+    "a device's tap fell behind the kernel (overruns): the records it missed cannot be accounted for",
+  ),
   VERIFY_SPAN_TOO_LARGE: code(
     EXIT.DATAERR,
     ['cli'],

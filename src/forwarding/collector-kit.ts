@@ -16,7 +16,17 @@ export interface CollectorKit {
   readonly notes: readonly string[];
 }
 
-function collectorKeys(f: ForwardingConfig): Array<[string, string]> {
+/**
+ * How long the collector lets a client connection stay silent before closing it: longer than two of the
+ * device's heartbeats (a live connection carries one every interval), so only a dead one is reaped —
+ * within one to two of these periods (auditd checks every period, src/auditd-listen.c periodic_handler).
+ * Without a heartbeat nothing tells a quiet device from a dead one: 0 (never reap).
+ */
+export function clientMaxIdleS(heartbeatMs: number): number {
+  return heartbeatMs === 0 ? 0 : Math.max(60, 2 * Math.ceil(heartbeatMs / 1000) + 30);
+}
+
+function collectorKeys(f: ForwardingConfig, heartbeatMs: number): Array<[string, string]> {
   const krb5: Array<[string, string]> =
     f.transport === 'krb5'
       ? [
@@ -28,21 +38,26 @@ function collectorKeys(f: ForwardingConfig): Array<[string, string]> {
     ['tcp_listen_port', String(f.port)],
     ['transport', f.transport === 'krb5' ? 'KRB5' : 'TCP'],
     ...krb5,
-    // 2, not 1: a reconnect must get in while the stale connection lingers.
+    // 2, not 1: a reconnect from a new port (the daemon restarted) must get in while the stale one lingers.
     ['tcp_max_per_addr', '2'],
-    ['tcp_client_max_idle', '0'],
+    ['tcp_client_max_idle', String(clientMaxIdleS(heartbeatMs))],
     ['distribute_network', 'no'],
     ['local_events', 'yes'],
     ['write_logs', 'yes'],
   ];
 }
 
-/** The kit for this device (`host`: its gethostname()) in `realm`. */
-export function collectorKit(f: ForwardingConfig, realm: string, host: string): CollectorKit {
+/** The kit for this device (`host`: its gethostname()) in `realm`, heartbeating every `heartbeatMs`. */
+export function collectorKit(
+  f: ForwardingConfig,
+  realm: string,
+  host: string,
+  heartbeatMs: number,
+): CollectorKit {
   const service = `${servicePrincipal(f)}@${realm}`;
   const client = clientPrincipal(f.client_name, realm, host);
   return {
-    auditdConf: collectorKeys(f),
+    auditdConf: collectorKeys(f, heartbeatMs),
     kadmin: [
       `kadmin.local -q "addprinc -randkey ${service}"`,
       `kadmin.local -q "ktadd -k ${COLLECTOR_KEYTAB} ${service}"`,
@@ -53,7 +68,14 @@ export function collectorKit(f: ForwardingConfig, realm: string, host: string): 
     ],
     notes: [
       `The collector accepts this device only if its krb5_principal equals "${f.client_name}" (the first component of ${client}) and the realms match.`,
-      'tcp_max_per_addr = 2 lets a reconnect in while the stale connection lingers (1 rejects it).',
+      "Stale connections cannot lock this device out: after an outage its relay reconnects from the same local port, which makes the collector's kernel drop the dead connection at once; one the device abandoned (it restarted) is closed after tcp_client_max_idle, and tcp_max_per_addr = 2 lets the new one in meanwhile.",
+      ...(heartbeatMs === 0
+        ? [
+            'WARNING: daemon.heartbeat_interval is 0: the collector cannot tell this device dead from quiet, so abandoned connections are never reaped.',
+          ]
+        : [
+            `tcp_client_max_idle = ${clientMaxIdleS(heartbeatMs)} s: more than two of this device's heartbeats (every ${Math.round(heartbeatMs / 1000)} s).`,
+          ]),
       'The device principal uses the raw host name (gethostname()), not the FQDN.',
       'Account for every record of this device on the collector: auditrelay verify /var/log/audit (exit 0 = nothing missing; alert on anything else).',
     ],

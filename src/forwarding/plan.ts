@@ -32,9 +32,6 @@ export interface Plan {
   readonly leaks: readonly StorageLeak[];
 }
 
-/** auditd needs max_restarts this high to survive audisp-remote 3.0.9's crash loop during an outage. */
-export const CRASH_SAFE_MAX_RESTARTS = 10_000;
-
 function read(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
@@ -81,18 +78,11 @@ export function makePlan(config: ApplyConfig, root: string, install: AuditInstal
   checkInstall(config, install);
   const notes: string[] = [];
   const warnings: string[] = [];
-  let auditd = config.auditd;
-  if (f.transport === 'krb5' && install.krb5ReconnectCrash) {
-    const note = `audit ${install.version} crashes audisp-remote on every failed KRB5 reconnect (fixed in 4.0.4); records queued in it at that moment are lost`;
-    if (auditd.max_restarts < CRASH_SAFE_MAX_RESTARTS) {
-      auditd = { ...auditd, max_restarts: CRASH_SAFE_MAX_RESTARTS };
-      notes.push(
-        `${note}: raised auditd max_restarts to ${CRASH_SAFE_MAX_RESTARTS} so forwarding survives collector outages`,
-      );
-    } else {
-      notes.push(`${note}: max_restarts = ${auditd.max_restarts} keeps auditd restarting it`);
-    }
-  }
+  const auditd = config.auditd;
+  if (f.transport === 'krb5' && install.krb5ReconnectCrash)
+    notes.push(
+      `audit ${install.version} crashes audisp-remote on a failed KRB5 connect (fixed in 4.0.4): it connects to auditrelay's relay on 127.0.0.1:${f.relay_port}, where every connect succeeds and outages are held; should its max_restarts (${auditd.max_restarts}) still run out, auditrelay-repair restarts auditd`,
+    );
   if (f.transport === 'tcp')
     warnings.push('PLAINTEXT: transport = tcp sends every audit record unencrypted (lab use only)');
   const dir = auditd.config_dir;

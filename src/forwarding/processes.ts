@@ -1,8 +1,15 @@
 /**
- * Finding auditd and its audisp-remote child in /proc (readable by any user), and whether a TCP
- * connection to the collector's port is established (/proc/net/tcp, tcp6).
+ * Finding auditd and its audisp-remote child in /proc, in a way no local user can fake: a process counts
+ * only when all its uids are 0 (/proc/<pid>/status, readable by anyone; only root starts such a process),
+ * audisp-remote only as the child of that auditd, and — where we may read it (root: `status`) — only
+ * when its executable is auditd's or audisp-remote's. `comm` alone, which any process sets, decides
+ * nothing. A connection counts only when it is one of audisp-remote's own sockets (its fds' inodes
+ * matched in /proc/<pid>/net/tcp; root only), never any socket in the namespace.
+ *
+ * @relation(AR-REQ-018)
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 
 export interface ProcessInfo {
   readonly pid: number;
@@ -26,27 +33,51 @@ export function parseStat(text: string): ProcessInfo | undefined {
   };
 }
 
-/** One process's /proc/<pid>/stat, or undefined when it is gone. */
-export function readProcess(pid: number, proc = '/proc'): ProcessInfo | undefined {
+/** Whether /proc/<pid>/status says every uid (real, effective, saved, filesystem) is 0. */
+export function parseRootOwned(status: string): boolean {
+  const uids = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/m.exec(status);
+  return uids?.slice(1).every((uid) => uid === '0') ?? false;
+}
+
+function readOr<T>(read: () => T): T | undefined {
   try {
-    return parseStat(readFileSync(`${proc}/${pid}/stat`, 'utf8'));
+    return read();
   } catch {
     return undefined;
   }
+}
+
+/** One process's /proc/<pid>/stat, or undefined when it is gone. */
+export function readProcess(pid: number, proc = '/proc'): ProcessInfo | undefined {
+  return readOr(() => parseStat(readFileSync(`${proc}/${pid}/stat`, 'utf8')));
 }
 
 export function listProcesses(proc = '/proc'): ProcessInfo[] {
   const out: ProcessInfo[] = [];
   for (const name of readdirSync(proc)) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const info = parseStat(readFileSync(`${proc}/${name}/stat`, 'utf8'));
-      if (info !== undefined) out.push(info);
-    } catch {
-      // The process ended while we looked.
-    }
+    const info = readProcess(Number(name), proc);
+    if (info !== undefined) out.push(info);
   }
   return out;
+}
+
+function rootOwned(pid: number, proc: string): boolean {
+  return readOr(() => parseRootOwned(readFileSync(`${proc}/${pid}/status`, 'utf8'))) === true;
+}
+
+/**
+ * Whether the process's executable is `program` — or unknown to us (only root may read another root
+ * process's exe link). An upgraded binary reads "… (deleted)".
+ */
+function runs(pid: number, program: string, proc: string): boolean {
+  const exe = readOr(() => readlinkSync(`${proc}/${pid}/exe`));
+  return exe === undefined || basename(exe.replace(/ \(deleted\)$/, '')) === program;
+}
+
+/** auditd or audisp-remote as named, root-owned, running that program. */
+function genuine(p: ProcessInfo, program: 'auditd' | 'audisp-remote', proc: string): boolean {
+  return p.comm === program && rootOwned(p.pid, proc) && runs(p.pid, program, proc);
 }
 
 export interface ForwardingProcesses {
@@ -54,44 +85,67 @@ export interface ForwardingProcesses {
   readonly audispRemote: number | undefined;
 }
 
-/** The auditd that runs audisp-remote (or `auditdPid` when known, e.g. from the kernel), and that child. */
+/**
+ * The auditd that runs audisp-remote (or `auditdPid` when known, e.g. from the kernel), and that child;
+ * both root-owned and running their programs. An auditd without that child is not named: it may be a
+ * collector's on the same machine, which owns no kernel audit (the caller keeps one it knew).
+ */
 export function forwardingProcesses(
   processes: readonly ProcessInfo[],
   auditdPid?: number,
+  proc = '/proc',
 ): ForwardingProcesses {
-  const remotes = processes.filter((p) => p.comm === 'audisp-remote');
   const auditds = processes.filter(
-    (p) => p.comm === 'auditd' && (auditdPid === undefined || p.pid === auditdPid),
+    (p) => (auditdPid === undefined || p.pid === auditdPid) && genuine(p, 'auditd', proc),
   );
-  const parent = auditds.find((a) => remotes.some((r) => r.ppid === a.pid)) ?? auditds[0];
+  const remotes = processes.filter(
+    (p) => auditds.some((a) => a.pid === p.ppid) && genuine(p, 'audisp-remote', proc),
+  );
+  const parent =
+    auditds.find((a) => remotes.some((r) => r.ppid === a.pid)) ??
+    (auditdPid === undefined ? undefined : auditds[0]);
   return { auditd: parent?.pid, audispRemote: remotes.find((r) => r.ppid === parent?.pid)?.pid };
 }
 
-/**
- * Forwarding is up when an audisp-remote runs and has an ESTABLISHED connection to the collector's port:
- * the one definition, for `status` and for the daemon's forwarding monitor.
- */
-export function forwardingUp(audispRemotePid: number | undefined, port: number): boolean {
-  return audispRemotePid !== undefined && establishedToPort(port, audispRemotePid);
+/** Whether `pid` (found as above) is still that process: same start time, root-owned, same parent. */
+export function stillRunning(
+  known: ProcessInfo,
+  parent: number | undefined,
+  proc = '/proc',
+): ProcessInfo | undefined {
+  const now = readProcess(known.pid, proc);
+  if (now === undefined || now.start !== known.start) return undefined;
+  if (parent !== undefined && now.ppid !== parent) return undefined;
+  return rootOwned(now.pid, proc) ? now : undefined;
+}
+
+/** The inodes of the sockets process `pid` holds (root only: /proc/<pid>/fd of another user's process). */
+export function socketInodes(pid: number, proc = '/proc'): Set<string> | undefined {
+  const fds = readOr(() => readdirSync(`${proc}/${pid}/fd`));
+  if (fds === undefined) return undefined;
+  const inodes = new Set<string>();
+  for (const fd of fds) {
+    const target = readOr(() => readlinkSync(`${proc}/${pid}/fd/${fd}`));
+    const inode = target === undefined ? undefined : /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode !== undefined) inodes.add(inode);
+  }
+  return inodes;
 }
 
 /**
- * True when a TCP connection to remote `port` is ESTABLISHED in the network namespace of process `pid`
- * (its /proc/<pid>/net/tcp{,6}: readable by any user, and right even when we run with PrivateNetwork=).
+ * Whether one of process `pid`'s own sockets has an ESTABLISHED TCP connection to remote `port` (in its
+ * network namespace: /proc/<pid>/net/tcp{,6}). Undefined when its sockets cannot be read (not root).
  */
-export function establishedToPort(port: number, pid: number, procRoot = '/proc'): boolean {
-  const proc = `${procRoot}/${pid}`;
+export function connectedToPort(pid: number, port: number, proc = '/proc'): boolean | undefined {
+  const own = socketInodes(pid, proc);
+  if (own === undefined) return undefined;
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   for (const table of ['net/tcp', 'net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(`${proc}/${table}`, 'utf8');
-    } catch {
-      continue;
-    }
+    const text = readOr(() => readFileSync(`${proc}/${pid}/${table}`, 'utf8'));
+    if (text === undefined) continue;
     for (const line of text.split('\n').slice(1)) {
-      const [, , remote, state] = line.trim().split(/\s+/);
-      if (state === '01' && remote?.endsWith(`:${hexPort}`)) return true;
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '01' && f[2]?.endsWith(`:${hexPort}`) && own.has(f[9] ?? '')) return true;
     }
   }
   return false;

@@ -13,12 +13,19 @@ const HEADER = '# Managed by auditrelay (auditrelay apply): edit /etc/auditrelay
 
 const seconds = (ms: number) => String(Math.round(ms / 1000));
 
-/** audisp-remote.conf: every key written, so nothing depends on compiled-in defaults. */
+/** Where audisp-remote connects: auditrelay's relay on loopback, which carries it to the collector. */
+export const RELAY_ADDRESS = '127.0.0.1';
+
+/**
+ * audisp-remote.conf: every key written, so nothing depends on compiled-in defaults. audisp-remote
+ * connects to the relay (relay/relay.ts), never straight to the collector; `krb5_principal` still names
+ * the collector's service, so its GSS session is with the collector, end to end.
+ */
 export function renderAudispRemote(f: ForwardingConfig): string {
   const file = ConfFile.parse(`${HEADER}\n`);
   const settings: Array<[string, string]> = [
-    ['remote_server', f.collector],
-    ['port', String(f.port)],
+    ['remote_server', RELAY_ADDRESS],
+    ['port', String(f.relay_port)],
     ['transport', f.transport === 'krb5' ? 'KRB5' : 'TCP'],
     ['mode', 'immediate'],
     ['queue_depth', String(f.queue_depth)],

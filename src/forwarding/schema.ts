@@ -55,6 +55,16 @@ export const forwardingSchema = z
       .max(65535)
       .default(60)
       .describe("The collector's TCP port (its tcp_listen_port)."),
+    relay_port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .default(61)
+      .describe(
+        "The loopback port of auditrelay's relay: audisp-remote connects to 127.0.0.1 here, and the relay carries " +
+          'its (still encrypted) connection to the collector. Below 1024, so only root can listen on it.',
+      ),
     transport: z
       .enum(['krb5', 'tcp'])
       .default('krb5')
@@ -94,11 +104,17 @@ export const forwardingSchema = z
       .int()
       .min(1)
       .max(1000)
-      .default(3)
-      .describe('audisp-remote max_tries_per_record.'),
-    max_time_per_record: duration(1000, 3_600_000)
-      .default(5000)
-      .describe('audisp-remote max_time_per_record.'),
+      .default(10)
+      .describe(
+        'audisp-remote max_tries_per_record: each time the relay lets a held audisp-remote reconnect costs a try.',
+      ),
+    max_time_per_record: duration(1000, 2_147_483_000)
+      .default(86_400_000)
+      .describe(
+        "audisp-remote max_time_per_record: how long it waits for the collector's answer, so how long the relay can " +
+          'hold it through an outage without it giving up (and losing its queue). At most 24 days (its poll timeout ' +
+          'is this in milliseconds, in an int).',
+      ),
     network_failure_action: action('network_failure_action', 'stop'),
     disk_low_action: action('disk_low_action', 'ignore'),
     disk_full_action: action('disk_full_action', 'warn_once'),

@@ -19,8 +19,23 @@ export const FILES: readonly LaidFile[] = [
   { from: 'systemd/auditrelay.service', to: 'usr/lib/systemd/system/auditrelay.service', mode: 0o644 },
   { from: 'systemd/auditrelay.socket', to: 'usr/lib/systemd/system/auditrelay.socket', mode: 0o644 },
   {
+    from: 'systemd/auditrelay-relay.socket',
+    to: 'usr/lib/systemd/system/auditrelay-relay.socket',
+    mode: 0o644,
+  },
+  {
     from: 'systemd/auditrelay-apply.service',
     to: 'usr/lib/systemd/system/auditrelay-apply.service',
+    mode: 0o644,
+  },
+  {
+    from: 'systemd/auditrelay-repair.path',
+    to: 'usr/lib/systemd/system/auditrelay-repair.path',
+    mode: 0o644,
+  },
+  {
+    from: 'systemd/auditrelay-repair.service',
+    to: 'usr/lib/systemd/system/auditrelay-repair.service',
     mode: 0o644,
   },
   { from: 'systemd/auditrelay.sysusers', to: 'usr/lib/sysusers.d/auditrelay.conf', mode: 0o644 },

@@ -8,6 +8,7 @@
 import { connect } from '../client.js';
 import type { Config } from '../config/schema.js';
 import type { DaemonStatus } from '../daemon/status-reply.js';
+import { REPAIR_AFTER_MS } from '../forwarding/repair-request.js';
 import type { Problem, SystemStatus } from './system-status.js';
 
 /** The daemon's status, or why it gave none. */
@@ -36,14 +37,34 @@ async function daemonStatus(socket: string): Promise<DaemonView> {
 function daemonProblems(daemon: DaemonView, socket: string): Problem[] {
   if ('reachable' in daemon)
     return [{ code: 'DAEMON_UNREACHABLE', message: `the daemon does not answer on ${socket}` }];
-  const lost = daemon.recovery?.lost ?? 0;
-  if (lost === 0) return [];
-  return [
-    {
+  const problems: Problem[] = [];
+  const relay = daemon.relay;
+  if (relay !== null && relay.phase !== 'open') {
+    const waiting = relay.waiting_for === null ? '' : `; waiting for the ${relay.waiting_for}`;
+    const why = relay.last_problem === null ? '' : ` (${relay.last_problem})`;
+    problems.push({
+      code: 'COLLECTOR_NOT_CONNECTED',
+      message: `the relay carries no records to ${relay.collector}: ${relay.phase ?? 'audisp-remote never connected'}${waiting}${why}`,
+    });
+  }
+  const missing = daemon.forwarding?.audispRemoteMissingSince;
+  if (missing !== null && missing !== undefined && Date.now() - Date.parse(missing) >= REPAIR_AFTER_MS)
+    problems.push({
+      code: 'AUDISP_REMOTE_STOPPED',
+      message: `auditd has run without audisp-remote since ${missing} and does not start it (max_restarts used up?): auditrelay-repair restarts auditd`,
+    });
+  if (daemon.tap !== null && !daemon.tap.running)
+    problems.push({
+      code: 'TAP_UNAVAILABLE',
+      message: `records of other programs and the kernel are neither retained nor counted: ${daemon.tap.error ?? 'the tap is not running'}`,
+    });
+  const r = daemon.recovery;
+  if (r !== null && r.lost + r.lost_foreign > 0)
+    problems.push({
       code: 'RECORDS_LOST',
-      message: `${lost} record(s) left retention before forwarding recovered (an outage longer than retention_window, or retention_bytes too small): verify on the collector names them`,
-    },
-  ];
+      message: `${r.lost} record(s) of ours and ${r.lost_foreign} of other programs left retention before forwarding could carry them again (an outage longer than retention_window, or retention too small): verify on the collector names them`,
+    });
+  return problems;
 }
 
 /** The health of the daemon on `socket` and, with `config`, of the system under `root`. */

@@ -14,7 +14,7 @@ import { droppingRules } from '../forwarding/dropping-rules.js';
 import { detectAudit } from '../forwarding/installed-audit.js';
 import { type JournalDrops, journalDrops } from '../forwarding/journal-drops.js';
 import { makePlan, type Plan } from '../forwarding/plan.js';
-import { forwardingProcesses, forwardingUp, listProcesses } from '../forwarding/processes.js';
+import { connectedToPort, forwardingProcesses, listProcesses } from '../forwarding/processes.js';
 import type { ApplyConfig, ForwardingConfig } from '../forwarding/schema.js';
 import type { StorageLeak } from '../forwarding/storage-leaks.js';
 import { journalPath } from '../forwarding/write-journal.js';
@@ -30,7 +30,8 @@ export interface SystemStatus {
   readonly auditd: {
     readonly pid: number | null;
     readonly audisp_remote_pid: number | null;
-    readonly collector_connected: boolean;
+    /** One of audisp-remote's own sockets is connected to the relay (null: cannot be told, not root). */
+    readonly relay_connected: boolean | null;
   };
   /** Audit rules that drop user records the kernel acknowledged (`auditctl -l` lines); null when unknown. */
   readonly dropping_rules: readonly string[] | null;
@@ -88,26 +89,33 @@ function rulesProblems(rules: readonly string[] | undefined): Problem[] {
   ];
 }
 
-/** auditd, its audisp-remote and the collector connection, as /proc shows them. */
-function forwardingPath(kernel: SystemStatus['kernel'], port: number | undefined) {
+/**
+ * auditd and its audisp-remote as /proc shows them (root-owned, their programs, parent and child), and
+ * whether audisp-remote's own socket is connected to the relay. Whether the relay reaches the collector
+ * is the daemon's to say (health.ts).
+ */
+function forwardingPath(kernel: SystemStatus['kernel'], relayPort: number | undefined) {
   const kernelPid = 'error' in kernel || kernel.pid === 0 ? undefined : kernel.pid;
   const found = forwardingProcesses(listProcesses(), kernelPid);
-  const connected = port !== undefined && forwardingUp(found.audispRemote, port);
+  const connected =
+    relayPort === undefined || found.audispRemote === undefined
+      ? false
+      : connectedToPort(found.audispRemote, relayPort);
   const problems: Problem[] = [];
-  if (port !== undefined && found.auditd !== undefined && found.audispRemote === undefined)
+  if (relayPort !== undefined && found.auditd !== undefined && found.audispRemote === undefined)
     problems.push({
       code: 'AUDISP_REMOTE_NOT_RUNNING',
       message: 'auditd runs without audisp-remote: nothing is forwarded',
     });
-  else if (port !== undefined && found.audispRemote !== undefined && !connected)
+  else if (relayPort !== undefined && found.audispRemote !== undefined && connected === false)
     problems.push({
-      code: 'COLLECTOR_NOT_CONNECTED',
-      message: `audisp-remote has no connection to the collector port ${port}`,
+      code: 'RELAY_NOT_CONNECTED',
+      message: `audisp-remote has no connection to auditrelay's relay (127.0.0.1:${relayPort}): run auditrelay apply, or start auditrelay`,
     });
   const auditd = {
     pid: found.auditd ?? null,
     audisp_remote_pid: found.audispRemote ?? null,
-    collector_connected: connected,
+    relay_connected: connected ?? null,
   };
   return { auditd, problems };
 }
@@ -163,7 +171,7 @@ export async function systemStatus(config: ApplyConfig, root: string): Promise<S
   const kernel = readKernel();
   const rules = droppingRules();
   const f = config.forwarding;
-  const path = forwardingPath(kernel, f?.port);
+  const path = forwardingPath(kernel, f?.relay_port);
   const managed = f === undefined ? undefined : await managedProblems(config, f, root);
   const journal = root === '/' ? journalDrops() : null;
   return {

@@ -6,15 +6,39 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readAuditRecords } from '../../native/libauparse.js';
+import { readAuditRecords, readEveryRecord } from '../../native/libauparse.js';
 import { isUserSpaceType } from '../audit/event-types.js';
 import { HEARTBEAT_OP } from '../audit/heartbeat.js';
-import type { Ledger } from './ledger.js';
+import { WRAP_OP } from '../audit/wrapped.js';
+import { TALLY_OP } from '../tap/tally.js';
+import type { ForeignLedger, TallyRecord } from './foreign-ledger.js';
+import type { Ledger, SeqRange } from './ledger.js';
+import { Unwrapper } from './unwrap.js';
 
 const RUN = /^[0-9a-f]{12}$/;
 const SEQ = /^[1-9][0-9]{0,14}$/;
 const TIME = /^[0-9]{1,12}\.[0-9]{3}$/;
-const FIELDS = ['ar_run', 'ar_rt', 'op', 'hb_seq', 'ar_seq'] as const;
+const FIELDS = [
+  'ar_run',
+  'ar_rt',
+  'op',
+  'hb_seq',
+  'ar_seq',
+  'ar_wtype',
+  'ar_wid',
+  'ar_wpart',
+  'ar_wmsg',
+  'tally_records',
+  'tally_kernel',
+  'tally_user',
+  'tally_overruns',
+  'tally_time',
+  'tally_serials',
+] as const;
+const COUNT = /^[0-9]{1,10}$/;
+const SPAN = /^([0-9]{1,15})-([0-9]{1,15})$/;
+/** Ranges in one tally, at most (its serial list is bounded by the daemon: a longer one is not ours). */
+const MAX_RANGES = 4096;
 
 /** `audit.log` and its rotations in a directory, oldest first. */
 function rotationSet(dir: string): string[] {
@@ -32,16 +56,72 @@ export function logFiles(paths: readonly string[]): string[] {
 
 export interface ReadSummary {
   readonly files: readonly string[];
-  /** Our records whose numbering did not parse. */
+  /** Our records whose numbering (or tally, or wrapper) did not parse. */
   readonly malformed: number;
+  /** Wrapped records whose parts did not all arrive. */
+  readonly incompleteWrappers: number;
 }
 
-/** Feeds every numbered record of ours in `files` to `ledger`. */
-export function readNumberedRecords(files: readonly string[], ledger: Ledger): ReadSummary {
+/** `1-5,7` → [[1,5],[7,7]]; undefined when not a sorted list of ranges we would write. */
+export function parseRanges(text: string | undefined): SeqRange[] | undefined {
+  if (text === undefined) return undefined;
+  if (text === '-') return [];
+  const parts = text.split(',');
+  if (parts.length > MAX_RANGES) return undefined;
+  const out: SeqRange[] = [];
+  for (const part of parts) {
+    const m = /^([0-9]{1,15})(?:-([0-9]{1,15}))?$/.exec(part);
+    if (m === null) return undefined;
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    const last = out[out.length - 1];
+    if (to < from || (last !== undefined && from <= last[1])) return undefined;
+    out.push([from, to]);
+  }
+  return out;
+}
+
+/** A tally record's fields, or undefined when they are not what the daemon writes. */
+function parseTally(
+  node: string | null,
+  run: string,
+  seq: number,
+  v: readonly (string | undefined)[],
+): TallyRecord | undefined {
+  const [records, kernel, user, overruns, time, serials] = v;
+  if (![records, kernel, user, overruns].every((x) => x !== undefined && COUNT.test(x))) return undefined;
+  const span = time === '-' ? ['', '0', '0'] : SPAN.exec(time ?? '');
+  const ranges = parseRanges(serials);
+  if (span === null || ranges === undefined) return undefined;
+  if (Number(kernel) + Number(user) !== Number(records)) return undefined;
+  return {
+    node,
+    run,
+    seq,
+    records: Number(records),
+    kernel: Number(kernel),
+    user: Number(user),
+    overruns: Number(overruns),
+    fromMs: Number(span[1]),
+    toMs: Number(span[2]),
+    serials: ranges,
+  };
+}
+
+/**
+ * Feeds every numbered record of ours in `files` to `ledger`; with `foreign`, also the tallies, the
+ * records our wrappers carry, and (a second pass) every record a tally announced.
+ */
+export function readNumberedRecords(
+  files: readonly string[],
+  ledger: Ledger,
+  foreign?: ForeignLedger,
+): ReadSummary {
   let malformed = 0;
+  const unwrapper = new Unwrapper();
   files.forEach((file, index) => {
     readAuditRecords([file], { type: isUserSpaceType, required: 'ar_seq', fields: FIELDS }, (record) => {
-      const [run, rt, op, hb, seq] = record.values;
+      const [run, rt, op, hb, seq, ...rest] = record.values;
       if (run === undefined || !RUN.test(run) || seq === undefined || !SEQ.test(seq)) {
         malformed++;
         return;
@@ -57,9 +137,36 @@ export function readNumberedRecords(files: readonly string[], ledger: Ledger): R
         resentFrom: rt === undefined ? undefined : Math.round(Number(rt) * 1000),
         heartbeat: op === HEARTBEAT_OP && hb !== undefined && SEQ.test(hb) ? Number(hb) : undefined,
         timeMs: record.timeMs,
+        serial: record.serial,
         file: index,
       });
+      if (foreign === undefined) return;
+      const [wtype, wid, wpart, wmsg, ...tally] = rest;
+      if (op === WRAP_OP) {
+        const original = unwrapper.add({
+          node: record.node,
+          run,
+          type: wtype,
+          id: wid,
+          part: wpart,
+          hex: wmsg,
+        });
+        const serial =
+          original === undefined ? undefined : /^audit\(\d+\.\d+:(\d+)\):/.exec(original.text)?.[1];
+        if (original !== undefined && serial !== undefined)
+          foreign.record(original.node, original.type, Number(serial), original.text, true);
+      } else if (op === TALLY_OP) {
+        const t = parseTally(record.node, run, Number(seq), tally);
+        if (t === undefined) malformed++;
+        else foreign.tally(t);
+      }
     });
   });
-  return { files, malformed };
+  if (foreign !== undefined) {
+    foreign.seal();
+    readEveryRecord(files, (r) => {
+      if (foreign.wants(r.node, r.serial)) foreign.record(r.node, r.type, r.serial, r.text, false);
+    });
+  }
+  return { files, malformed: malformed + unwrapper.malformed, incompleteWrappers: unwrapper.incomplete };
 }

@@ -20,6 +20,8 @@ export interface NumberedRecord {
   /** hb_seq of a heartbeat. */
   readonly heartbeat?: number | undefined;
   readonly timeMs: number;
+  /** The kernel serial of this copy: a copy audisp-remote sent again carries the same one. */
+  readonly serial?: number | undefined;
   /** Index of the log file it was read from (0 = oldest). */
   readonly file: number;
 }
@@ -45,8 +47,13 @@ export interface RunReport {
   readonly recovered: number;
   /** Records beyond the first copy of their seq (marked ones expected after an outage). */
   readonly duplicates: number;
-  /** Duplicates without the re-send mark: never expected. */
+  /** Duplicates without the re-send mark that are not audisp-remote's own retries: never expected. */
   readonly unmarkedDuplicates: number;
+  /**
+   * Copies audisp-remote sent again, byte for byte, because the answer to the first was lost with the
+   * collector connection (the relay lets it reconnect): same ar_seq, same kernel serial.
+   */
+  readonly transportRetries: number;
   readonly heartbeatGaps: readonly SeqRange[];
   readonly firstAt: number;
   readonly lastAt: number;
@@ -90,8 +97,31 @@ class SeqCounts {
   }
 }
 
+/**
+ * The kernel serial of each recent original, by seq (a window: audisp-remote's retry follows its first
+ * copy within moments), to tell a retried copy from an unmarked duplicate.
+ */
+class RecentSerials {
+  static readonly SIZE = 1 << 16;
+  readonly #seqs = new Float64Array(RecentSerials.SIZE);
+  readonly #serials = new Float64Array(RecentSerials.SIZE);
+
+  note(seq: number, serial: number): void {
+    const i = seq % RecentSerials.SIZE;
+    this.#seqs[i] = seq;
+    this.#serials[i] = serial;
+  }
+
+  is(seq: number, serial: number): boolean {
+    const i = seq % RecentSerials.SIZE;
+    return this.#seqs[i] === seq && this.#serials[i] === serial;
+  }
+}
+
 class RunLedger {
   readonly originals = new SeqCounts();
+  readonly #recent = new RecentSerials();
+  retries = 0;
   readonly resends = new SeqCounts();
   readonly heartbeats = new Set<number>();
   records = 0;
@@ -109,8 +139,17 @@ class RunLedger {
 
   add(record: NumberedRecord): void {
     this.records++;
-    if (record.resentFrom === undefined) this.originals.add(record.seq);
-    else {
+    const serial = record.serial;
+    if (record.resentFrom === undefined && serial !== undefined && this.originals.get(record.seq) > 0) {
+      if (this.#recent.is(record.seq, serial)) {
+        this.retries++;
+        return;
+      }
+    }
+    if (record.resentFrom === undefined) {
+      this.originals.add(record.seq);
+      if (serial !== undefined) this.#recent.note(record.seq, serial);
+    } else {
       this.resends.add(record.seq);
       this.resent++;
     }
@@ -160,6 +199,7 @@ class RunLedger {
       recovered,
       duplicates: this.records - distinct,
       unmarkedDuplicates: unmarked,
+      transportRetries: this.retries,
       heartbeatGaps: gaps([...this.heartbeats].sort((a, b) => a - b)),
       firstAt: this.firstAt,
       lastAt: this.lastAt,

@@ -26,6 +26,11 @@ const SECTIONS: ReadonlyArray<readonly [Surface, string, string]> = [
     'Failed Kerberos checks',
     'In the checks of `preflight`, `apply` and `status`; `preflight` then exits 78.',
   ],
+  [
+    'log',
+    'Problems the daemon logs',
+    "In the daemon's log (the journal under systemd), with the code; what they cost is counted in `status`.",
+  ],
 ];
 
 type Row = readonly [string, CodeInfo];

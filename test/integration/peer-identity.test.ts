@@ -11,7 +11,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Sender } from '../../src/audit/record.js';
-import { identifySender, socketFd } from '../../src/daemon/sender.js';
+import { identifySender } from '../../src/daemon/sender.js';
+import { socketFd } from '../../src/socket-fd.js';
 import { REPO_ROOT } from '../harness/exec.js';
 import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
 

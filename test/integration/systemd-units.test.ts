@@ -1,6 +1,7 @@
 /**
  * The units as systemd itself judges them, offline: `systemd-analyze verify` passes and
- * `systemd-analyze security --offline=true` rates auditrelay.service at exposure <= 1.0.
+ * `systemd-analyze security --offline=true` rates auditrelay.service at exposure <= 2.0 ("OK"): the relay
+ * needs the network (0.8 without it), the tap CAP_AUDIT_READ.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -8,9 +9,14 @@ import { describe, it } from 'node:test';
 import { REPO_ROOT, run } from '../harness/exec.js';
 import { unitNodeFlags } from '../harness/unit-flags.js';
 
-const UNITS = ['auditrelay.socket', 'auditrelay.service', 'auditrelay-apply.service'].map(
-  (u) => `${REPO_ROOT}systemd/${u}`,
-);
+const UNITS = [
+  'auditrelay.socket',
+  'auditrelay-relay.socket',
+  'auditrelay.service',
+  'auditrelay-apply.service',
+  'auditrelay-repair.path',
+  'auditrelay-repair.service',
+].map((u) => `${REPO_ROOT}systemd/${u}`);
 const skip = existsSync('/usr/bin/systemd-analyze') ? undefined : 'systemd-analyze is not installed';
 
 describe('systemd units', { skip }, () => {
@@ -20,7 +26,7 @@ describe('systemd units', { skip }, () => {
     assert.equal(result.stderr.trim(), '', 'no warnings');
   });
 
-  it('score as SAFE (exposure <= 1.0) in systemd-analyze security', async (t) => {
+  it('score at most 2.0 ("OK") in systemd-analyze security: the network is all the relay adds', async (t) => {
     const result = await run('systemd-analyze', [
       'security',
       '--offline=true',
@@ -29,14 +35,17 @@ describe('systemd units', { skip }, () => {
     const line = /Overall exposure level for auditrelay.service: ([0-9.]+) (\w+)/.exec(result.stdout);
     assert.ok(line !== null, result.stdout + result.stderr);
     t.diagnostic(`systemd-analyze security: exposure ${line[1]} ${line[2]}`);
-    assert.ok(Number(line[1]) <= 1.0);
+    assert.ok(Number(line[1]) <= 2.0);
   });
 
-  it('hold only CAP_AUDIT_WRITE and keep what breaks audit off', async () => {
+  it('hold only CAP_AUDIT_WRITE and CAP_AUDIT_READ, a memory backstop, and keep what breaks audit off', async () => {
     const { readFileSync } = await import('node:fs');
     const unit = readFileSync(`${REPO_ROOT}systemd/auditrelay.service`, 'utf8');
-    assert.match(unit, /^AmbientCapabilities=CAP_AUDIT_WRITE$/m);
-    assert.match(unit, /^CapabilityBoundingSet=CAP_AUDIT_WRITE$/m);
+    assert.match(unit, /^AmbientCapabilities=CAP_AUDIT_WRITE CAP_AUDIT_READ$/m);
+    assert.match(unit, /^CapabilityBoundingSet=CAP_AUDIT_WRITE CAP_AUDIT_READ$/m);
+    assert.match(unit, /^MemoryMax=\d+M$/m);
+    assert.match(unit, /^OOMScoreAdjust=[1-9]\d*$/m, 'the OOM killer takes us before auditd');
+    assert.match(unit, /^Sockets=auditrelay.socket auditrelay-relay.socket$/m);
     assert.match(unit, /^Type=notify$/m);
     assert.match(unit, /^RestartPreventExitStatus=78$/m);
     assert.doesNotMatch(unit, /^PrivateUsers=/m);

@@ -75,6 +75,9 @@ describe('architecture', () => {
       'src/kerberos': ['native', 'src/errors'],
       'src/audit': ['native', 'src/errors', 'src/deadline.ts'],
       'src/forwarding': ['src/kerberos', 'src/errors', 'native', 'src/duration.ts'],
+      'src/relay': ['native', 'src/errors', 'src/kerberos', 'src/log', 'src/socket-fd.ts'],
+      'src/tap': ['native', 'src/audit', 'src/log'],
+      'src/verify': ['native', 'src/audit', 'src/tap', 'src/errors'],
     };
     for (const [node, may] of Object.entries(allowed)) {
       const extra = [...(graph.get(node) ?? [])].filter((to) => !may.includes(to));

@@ -85,7 +85,7 @@ describe('daemon (fakes at its seams)', () => {
     }),
     accounts: { uidOf: () => undefined, gidOf: () => undefined },
     types: fakeTypes,
-    listenFd: undefined,
+    listenFds: {},
     version: '0.0.0-test',
     makeEmitter: (options: EmitterOptions) => (emitter = new FakeEmitter(options)),
     identify: () => ({ pid: 4242, uid: 1000, gid: 1000, gids: [1000] }),

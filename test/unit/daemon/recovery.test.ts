@@ -1,14 +1,16 @@
 /**
- * Recovery against a fake emitter (which, like the real one, reports every accepted record to
- * `accepted` before answering) and a fake clock: which records are written again, how the re-send is
- * marked, what counts as lost, and a second interruption in the middle of a re-send.
+ * Recovery against a fake emitter (which, like the real one, reports every accepted record to `accepted`
+ * before answering) and a fake clock: what is written again after a lost queue and after a long hold,
+ * how (ours marked, others' wrapped, in the order they entered forwarding), what a held collector outage
+ * costs (nothing), what counts as lost, and a second loss in the middle of a re-send.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EmitOutcome } from '../../../src/audit/outcome.js';
 import type { EmitRecord } from '../../../src/audit/record.js';
 import { ENTRY_HEADER } from '../../../src/audit/retention.js';
-import { Recovery } from '../../../src/daemon/recovery.js';
+import { MARGIN, TRANSIT_MS } from '../../../src/daemon/delivery.js';
+import { Recovery, TAP_CATCH_UP_MS } from '../../../src/daemon/recovery.js';
 import type { Logger } from '../../../src/log/logger.js';
 
 const quiet: Logger = {
@@ -28,25 +30,41 @@ const record = (i: number): EmitRecord => ({
   success: true,
 });
 
-function setup(options: { capacity: number; windowMs?: number; maxBytes?: number; hold?: boolean }) {
+interface Options {
+  capacity: number;
+  queueRoom?: number;
+  windowMs?: number;
+  maxBytes?: number;
+  hold?: boolean;
+  tap?: boolean;
+}
+
+function setup(options: Options) {
   let now = 1_000_000;
   let seq = 0;
-  const resent: EmitRecord[] = [];
+  const written: EmitRecord[] = [];
   const held: Array<() => void> = [];
   let heartbeats = 0;
+  const limits = { windowMs: options.windowMs ?? 60_000, maxBytes: options.maxBytes ?? 1 << 20 };
   const recovery: Recovery = new Recovery(
-    { windowMs: options.windowMs ?? 60_000, maxBytes: options.maxBytes ?? 1 << 20 },
-    { capacity: options.capacity, rate: 1_000_000, burst: 1_000_000 },
+    { ours: limits, foreign: limits },
+    {
+      capacity: options.capacity,
+      queueRoom: options.queueRoom ?? 1_000_000,
+      rate: 1_000_000,
+      burst: 1_000_000,
+    },
     {
       emit: (r) =>
         new Promise<EmitOutcome>((resolve) => {
           const answer = () => {
-            const s = r.resend?.seq ?? ++seq;
+            const s = ++seq;
             recovery.accepted(r, s);
-            if (r.resend !== undefined) resent.push(r);
+            if (options.tap === true) recovery.tappedOurs();
+            written.push(r);
             resolve({ ok: true, seq: s });
           };
-          if (options.hold === true && r.resend !== undefined) held.push(answer);
+          if (options.hold === true) held.push(answer);
           else answer();
         }),
       heartbeat: () => void heartbeats++,
@@ -54,93 +72,152 @@ function setup(options: { capacity: number; windowMs?: number; maxBytes?: number
       now: () => now,
     },
   );
-  const write = (n: number) => {
-    for (let i = 0; i < n; i++) recovery.accepted(record(seq + 1), ++seq);
+  if (options.tap === true) recovery.delivery.startTapping();
+  /** n records of ours (tapped too, when tapping). */
+  const ours = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      recovery.accepted(record(seq + 1), ++seq);
+      if (options.tap === true) recovery.tappedOurs();
+    }
   };
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+  /** n records of another program, as the tap reads them. */
+  const others = (n: number, from = 0) => {
+    for (let i = 0; i < n; i++) recovery.tappedForeign(1100, `audit(1.000:${from + i}): other=${from + i}`);
+  };
+  // The re-send starts TAP_CATCH_UP_MS after records flow again.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, TAP_CATCH_UP_MS + 50));
+  const resent = () => written.filter((r) => r.resend !== undefined).map((r) => r.resend?.seq);
+  const wrapped = () =>
+    written
+      .filter((r) => r.kind === 'user' && r.message.startsWith('op=auditrelay-wrap'))
+      .map((r) => (r.kind === 'user' ? /ar_wid=(\d+)/.exec(r.message)?.[1] : undefined));
   return {
     recovery,
-    write,
+    ours,
+    others,
     settle,
     resent,
+    wrapped,
     held,
+    now: () => now,
     advance: (ms: number) => {
       now += ms;
-      recovery.retention.expire(now);
+      recovery.ours.expire(now);
+      recovery.foreign.expire(now);
     },
     heartbeats: () => heartbeats,
   };
 }
 
 describe('recovery', () => {
-  it('writes again, marked with their number and time, the records written after healthy − capacity', async () => {
+  it('writes nothing again after a collector outage the relay held: nothing was lost', async () => {
     const t = setup({ capacity: 2 });
-    t.write(5);
-    t.recovery.healthy();
-    t.recovery.interrupted('audisp-remote is not running');
-    t.write(2); // during the outage
-    assert.equal(t.recovery.status.at_risk, 4);
-    t.recovery.recovered();
+    t.ours(5);
+    t.recovery.down('the collector closed the connection');
+    t.ours(3);
+    t.recovery.up();
     await t.settle();
-    assert.deepEqual(
-      t.resent.map((r) => r.resend?.seq),
-      [4, 5, 6, 7],
-    );
-    assert.ok(t.resent.every((r) => r.resend?.at === 1_000_000));
-    assert.equal(t.resent[0]?.kind === 'user' ? t.resent[0].message : '', 'i="4"', 'the original text');
+    assert.deepEqual(t.resent(), []);
+    assert.deepEqual([t.recovery.status.interruptions, t.recovery.status.queue_losses], [1, 0]);
+  });
+
+  it('without a tap, writes again what was written within capacity of a lost queue, marked', async () => {
+    const t = setup({ capacity: 2 });
+    t.ours(5);
+    t.recovery.lost('audisp-remote 42 ended');
+    t.ours(2); // until forwarding carries records again
+    assert.equal(t.recovery.status.at_risk, 4);
+    t.recovery.up();
+    await t.settle();
+    assert.deepEqual(t.resent(), [4, 5, 6, 7]);
     const s = t.recovery.status;
-    assert.deepEqual([s.interruptions, s.resent, s.lost, s.at_risk, s.resending], [1, 4, 0, 0, 0]);
+    assert.deepEqual([s.queue_losses, s.resent, s.lost, s.at_risk, s.resending], [1, 4, 0, 0, 0]);
     assert.equal(t.heartbeats(), 1, 'a heartbeat closes the recovery');
   });
 
-  it('counts as lost exactly the records written after the last healthy check that aged out first', async () => {
-    const t = setup({ capacity: 100, windowMs: 5000 });
-    t.write(3);
-    t.recovery.healthy();
-    t.advance(1000);
-    t.recovery.interrupted('no connection to the collector port 60');
-    t.write(4);
-    t.advance(4500); // 1-3 age out (written before: not counted), 4-7 still held
-    assert.equal(t.recovery.status.lost, 0);
-    t.advance(1000); // 4-7 age out before forwarding is back
-    t.write(2);
-    assert.equal(t.recovery.status.lost, 4);
-    t.recovery.recovered();
+  it('with the tap, writes again only what lies past the acknowledged position, others wrapped, in order', async () => {
+    const t = setup({ capacity: 1_000_000, tap: true });
+    t.ours(MARGIN);
+    t.others(200, 1);
+    t.advance(TRANSIT_MS + 1);
+    t.recovery.tick(t.now()); // audisp-remote idle after a reply now: all that entered before is delivered
+    assert.equal(t.recovery.status.delivered, MARGIN + 200);
+    t.others(1, 1000); // position 457
+    t.ours(2); // 458, 459: their ar_seq are MARGIN + 1, MARGIN + 2
+    t.recovery.acked(1); // 457 delivered
+    t.others(1, 2000); // 460
+    t.recovery.lost('audisp-remote 42 ended');
+    t.recovery.up();
     await t.settle();
+    // At risk: positions after 457 − MARGIN = 201. Ours at positions 202–256 (ar_seq the same) and the two
+    // at 458–459 (ar_seq 257–258); others at 257–456, 457 and 460 — the delivered ones within MARGIN too.
+    const wrapped = t.wrapped().map(Number);
+    assert.equal(wrapped.length, 202);
+    assert.deepEqual(wrapped.slice(-2), [457, 460], 'others by the position they entered at');
     assert.deepEqual(
-      t.resent.map((r) => r.resend?.seq),
-      [8, 9],
+      t.resent(),
+      Array.from({ length: 57 }, (_, i) => 202 + i),
     );
-    assert.equal(t.recovery.status.lost, 4);
+    assert.equal(t.recovery.status.resent_foreign, 202);
+    assert.equal(t.recovery.status.resent, 57);
   });
 
-  it('keeps every unsent record at risk when a second interruption cuts a re-send short', async () => {
+  it('counts as lost exactly the records at risk that aged out before forwarding carried records again', async () => {
+    // No look-back: at risk is only what was written after the loss.
+    const t = setup({ capacity: 0, windowMs: 5000 });
+    t.ours(3);
+    t.advance(1000);
+    t.recovery.lost('auditd 7 ended');
+    t.ours(4);
+    t.others(2);
+    t.advance(4500); // nothing older than the window yet
+    assert.equal(t.recovery.status.lost, 0);
+    t.advance(1000); // all of them age out before forwarding is back
+    t.ours(2);
+    assert.deepEqual([t.recovery.status.lost, t.recovery.status.lost_foreign], [4, 2]);
+    t.recovery.up();
+    await t.settle();
+    assert.deepEqual(t.resent(), [8, 9]);
+  });
+
+  it('puts at risk what auditd cannot queue while audisp-remote is held past its room', async () => {
+    const t = setup({ capacity: 1_000_000, queueRoom: 5, tap: true });
+    t.others(10, 1);
+    t.recovery.down('the collector closed the connection', t.now());
+    t.others(4, 100);
+    t.recovery.tick(undefined);
+    assert.equal(t.recovery.status.at_risk, 0, 'within the room');
+    t.others(4, 200);
+    t.recovery.tick(undefined);
+    assert.equal(t.recovery.status.at_risk, 3, 'past the room: positions 16–18');
+    t.recovery.up();
+    await t.settle();
+    assert.deepEqual(t.wrapped().map(Number), [16, 17, 18]);
+  });
+
+  it('keeps every unsent record at risk when a second loss cuts a re-send short', async () => {
     const t = setup({ capacity: 3, hold: true });
-    t.write(4);
-    t.recovery.healthy();
-    t.recovery.interrupted('audisp-remote is not running');
-    t.recovery.recovered(); // re-sends 2, 3, 4; their answers are held
+    t.ours(4);
+    for (const answer of t.held.splice(0)) answer();
+    t.recovery.lost('audisp-remote 1 ended');
+    t.recovery.up(); // re-sends 2, 3, 4; their answers are held
     await t.settle();
     assert.equal(t.held.length, 3);
-    t.recovery.interrupted('audisp-remote was replaced (now 99)');
+    t.recovery.lost('audisp-remote 2 ended');
     for (const answer of t.held.splice(0)) answer();
     await t.settle();
-    t.recovery.recovered();
+    t.recovery.up();
     await t.settle();
     for (const answer of t.held.splice(0)) answer();
     await t.settle();
-    assert.deepEqual(
-      t.resent.map((r) => r.resend?.seq),
-      [2, 3, 4, 2, 3, 4],
-      'written twice: the first re-send may have died with audisp-remote',
-    );
-    assert.equal(t.recovery.status.interruptions, 2);
+    assert.deepEqual(t.resent(), [2, 3, 4, 2, 3, 4], 'written twice: the first re-send may have died too');
+    assert.equal(t.recovery.status.queue_losses, 2);
   });
 
   it('counts what the byte bound pushes out outside an outage as early, not lost', () => {
     // Room for three records (`i="N"`: 6 bytes of text and a header, 8-aligned).
     const t = setup({ capacity: 10, maxBytes: 3 * (ENTRY_HEADER + 8) });
-    t.write(10);
+    t.ours(10);
     const s = t.recovery.status;
     assert.ok(s.evicted_early >= 7, `${s.evicted_early}`);
     assert.equal(s.lost, 0);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseConfig } from '../../../src/config/load.js';
 import type { AuditInstall } from '../../../src/forwarding/installed-audit.js';
-import { CRASH_SAFE_MAX_RESTARTS, makePlan } from '../../../src/forwarding/plan.js';
+import { makePlan } from '../../../src/forwarding/plan.js';
 import { STOCK } from '../../harness/audit-root.js';
 import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';
 
@@ -59,12 +59,18 @@ describe('the apply plan', () => {
     );
   });
 
-  it('raises max_restarts where audisp-remote crashes on a failed KRB5 reconnect, and says why', () => {
-    const plan = makePlan(KRB5, stockRoot(), DEBIAN_12);
-    assert.match(plan.notes.join('\n'), /crashes audisp-remote on every failed KRB5 reconnect/);
-    assert.match(plan.files[0]?.after ?? '', /^max_restarts = \d+$/m);
-    const restarts = Number(/^max_restarts = (\d+)$/m.exec(plan.files[0]?.after ?? '')?.[1]);
-    assert.ok(restarts >= CRASH_SAFE_MAX_RESTARTS);
+  it('points audisp-remote at the relay, keeps the configured max_restarts, and says why', () => {
+    const low = { ...KRB5, auditd: { ...KRB5.auditd, max_restarts: 2 } };
+    const plan = makePlan(low, stockRoot(), DEBIAN_12);
+    assert.match(plan.notes.join('\n'), /crashes audisp-remote on a failed KRB5 connect.*relay/);
+    assert.match(plan.files[0]?.after ?? '', /^max_restarts = 2$/m, 'repair, not a huge budget, covers it');
+    assert.match(plan.files[1]?.after ?? '', /^remote_server = 127\.0\.0\.1$/m);
+    assert.match(plan.files[1]?.after ?? '', /^port = 61$/m);
+    assert.match(
+      plan.files[1]?.after ?? '',
+      /^max_time_per_record = 86400$/m,
+      'held for a day without giving up',
+    );
     const fixed = makePlan(KRB5, stockRoot(), { ...DEBIAN_12, version: '4.0.4', krb5ReconnectCrash: false });
     assert.deepEqual(fixed.notes, []);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../../../src/log/logger.js';
-import { listenFd } from '../../../src/systemd/listen-fds.js';
+import { listenFds } from '../../../src/systemd/listen-fds.js';
 import { Notifier } from '../../../src/systemd/notifier.js';
 
 describe('systemd notifier', () => {
@@ -35,11 +35,22 @@ describe('systemd notifier', () => {
     notifier.stopWatchdog();
   });
 
-  it('takes a passed socket only when LISTEN_PID is ours, and clears the variables', () => {
+  it('takes passed sockets only when LISTEN_PID is ours, by name, and clears the variables', () => {
     const env: NodeJS.ProcessEnv = { LISTEN_PID: '42', LISTEN_FDS: '1', LISTEN_FDNAMES: 'events' };
-    assert.equal(listenFd(env, 42), 3);
+    assert.deepEqual(listenFds(env, 42), { events: 3 });
     assert.deepEqual(env, {});
-    assert.equal(listenFd({ LISTEN_PID: '41', LISTEN_FDS: '1' }, 42), undefined);
-    assert.equal(listenFd({}, 42), undefined);
+    assert.deepEqual(
+      listenFds({ LISTEN_PID: '42', LISTEN_FDS: '1' }, 42),
+      { events: 3 },
+      'unnamed: the events socket',
+    );
+    assert.deepEqual(
+      listenFds({ LISTEN_PID: '42', LISTEN_FDS: '2', LISTEN_FDNAMES: 'relay:events' }, 42),
+      { relay: 3, events: 4 },
+      'in the order systemd passed them',
+    );
+    assert.deepEqual(listenFds({ LISTEN_PID: '41', LISTEN_FDS: '1' }, 42), {});
+    assert.deepEqual(listenFds({ LISTEN_PID: '42', LISTEN_FDS: 'x' }, 42), {});
+    assert.deepEqual(listenFds({}, 42), {});
   });
 });
