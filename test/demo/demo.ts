@@ -92,7 +92,7 @@ async function showStorage(lab: Lab): Promise<void> {
     `  auditrelay status: ${problems.length === 0 ? 'healthy' : problems.map((p) => `${p.code}`).join(', ')}`,
   );
   out(
-    `  audisp-remote pid ${status.system.auditd.audisp_remote_pid}, connected to the collector: ${status.system.auditd.collector_connected}`,
+    `  audisp-remote pid ${status.system.auditd.audisp_remote_pid}, connected to auditrelay's relay: ${status.system.auditd.relay_connected}; the relay's collector session: ${status.daemon.relay?.phase ?? 'none'}`,
   );
 }
 
@@ -109,7 +109,7 @@ async function showOutage(lab: Lab): Promise<void> {
   }
   const during = s.acked.length;
   out(
-    `  ${during} events acknowledged during the outage (audit 3.0.9's audisp-remote lost them with its queue)`,
+    `  ${during} events acknowledged during the outage: the relay holds audisp-remote (whose KRB5 reconnect would crash and lose its queue) until the collector answers`,
   );
   await lab.collector.start();
   const back = Date.now();
@@ -117,7 +117,7 @@ async function showOutage(lab: Lab): Promise<void> {
   await s.close();
   const { recovery } = await daemonRecovery(lab);
   out(
-    `  collector back; ${recovery.resent} records re-sent by the daemon (marked ar_rt); all ${during} events there ${((Date.now() - back) / 1000).toFixed(1)} s later`,
+    `  collector back; all ${during} events there ${((Date.now() - back) / 1000).toFixed(1)} s later, ${recovery.resent} of them re-sent (nothing was lost: audisp-remote sent them itself)`,
   );
   step('auditrelay verify, run on the collector against its log directory');
   const verify = await run(process.execPath, [CLI, 'verify', dirname(lab.collector.log)]);

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clientMaxIdleS } from '../../src/forwarding/collector-kit.js';
 import { run, stopChild, waitFor } from './exec.js';
 import { withPrivateMounts } from './mount-ns.js';
 import type { NetNs } from './netns.js';
@@ -24,7 +25,8 @@ export interface Collector {
   thaw(): void;
 }
 
-function conf(dir: string, transport: 'KRB5' | 'TCP', keytab: string): string {
+/** The collector auditd.conf, with the per-client keys `auditrelay collector-config` recommends. */
+function conf(dir: string, transport: 'KRB5' | 'TCP', keytab: string, heartbeatMs: number): string {
   return [
     'local_events = no',
     'write_logs = yes',
@@ -42,7 +44,7 @@ function conf(dir: string, transport: 'KRB5' | 'TCP', keytab: string): string {
     `tcp_listen_port = ${COLLECTOR_PORT}`,
     'tcp_listen_queue = 5',
     'tcp_max_per_addr = 2',
-    'tcp_client_max_idle = 0',
+    `tcp_client_max_idle = ${clientMaxIdleS(heartbeatMs)}`,
     `transport = ${transport}`,
     'krb5_principal = auditd',
     `krb5_key_file = ${keytab}`,
@@ -59,10 +61,11 @@ export function makeCollector(
   transport: 'KRB5' | 'TCP',
   keytab: string,
   krb5Conf: string,
+  heartbeatMs = 60_000,
 ): Collector {
   mkdirSync(join(dir, 'log'), { recursive: true, mode: 0o750 });
   mkdirSync(join(dir, 'plugins.d'), { recursive: true });
-  writeFileSync(join(dir, 'auditd.conf'), conf(dir, transport, keytab));
+  writeFileSync(join(dir, 'auditd.conf'), conf(dir, transport, keytab, heartbeatMs));
   chmodSync(join(dir, 'auditd.conf'), 0o640);
   let child: ChildProcess | undefined;
   let output = '';

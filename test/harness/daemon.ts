@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chrootSteps } from './chroot.js';
+import { type Bind, chrootSteps } from './chroot.js';
 import { CLI, stopChild, waitFor } from './exec.js';
 import { withPrivateMounts } from './mount-ns.js';
 import { stageProgram } from './staged-program.js';
@@ -40,7 +40,7 @@ export interface DaemonOptions {
    * node_modules built there: a staged copy of the program is mounted at /opt/auditrelay and the daemon's
    * dir at its own path.
    */
-  readonly device?: { readonly root: string; readonly nodeModules: string };
+  readonly device?: { readonly root: string; readonly nodeModules: string; readonly binds?: readonly Bind[] };
   /** Options for node itself, before the entry point (e.g. the unit's V8 flags: unitNodeFlags()). */
   readonly nodeFlags?: readonly string[];
 }
@@ -57,6 +57,7 @@ function daemonCommand(options: DaemonOptions, dir: string): { words: string[]; 
   const steps = chrootSteps(device.root, [
     { host: dir, inRoot: dir, dir: true },
     { host: staged.dir, inRoot: '/opt/auditrelay', dir: true },
+    ...(device.binds ?? []),
   ]);
   const words = withPrivateMounts(steps, ['chroot', device.root, '/usr/bin/node', ...flags]);
   return { words: [...words, '/opt/auditrelay/dist/src/cli.js'], cleanup: () => staged.remove() };

@@ -7,6 +7,7 @@
 import { copyFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { parseDuration } from '../../src/duration.js';
 import { type AuditRoot, makeAuditRoot } from './audit-root.js';
 import { COLLECTOR_PORT, type Collector, makeCollector } from './collector.js';
 import { configFor, type RunningDaemon, startDaemon } from './daemon.js';
@@ -23,6 +24,12 @@ export interface LabOptions {
   readonly progress?: (line: string) => void;
   /** The device's release: its auditd, audisp-remote and Node run the device side (default Debian 12). */
   readonly release?: Release;
+  /** More `[auditd]` keys for apply and the daemon (e.g. `max_restarts = 2`). */
+  readonly auditd?: readonly string[];
+  /** More `[daemon]` keys. */
+  readonly daemon?: readonly string[];
+  /** Where the daemon's relay connects instead of the collector (a proxy in front of it, for the bench). */
+  readonly relayTo?: (collector: { host: string; port: number }) => Promise<{ host: string; port: number }>;
 }
 
 export interface Lab {
@@ -35,6 +42,8 @@ export interface Lab {
   readonly daemon: RunningDaemon;
   readonly transport: 'krb5' | 'tcp';
   readonly release: Release;
+  /** The relay's port (audisp-remote connects to 127.0.0.1 there). */
+  readonly relayPort: number;
   /** Stops the device auditd and starts a new one, as `systemctl restart auditd` does. */
   restartDeviceAuditd(): Promise<void>;
   stop(): Promise<void>;
@@ -50,16 +59,34 @@ export const DEVICE_TYPES = [
   'SOFTWARE_UPDATE',
 ];
 
-function forwardingToml(collectorIp: string, transport: 'krb5' | 'tcp'): string {
+/**
+ * The relay's port for a lab: below 1024 as on a device (the tests run as root), one per test process so
+ * a leftover of another run cannot hold it.
+ */
+export function labRelayPort(pid = process.pid): number {
+  return 700 + (pid % 250);
+}
+
+/** `[forwarding]` and `[auditd]`; `krb5Config` only for the daemon (apply reads <root>/etc/krb5.conf). */
+function forwardingToml(
+  collectorIp: string,
+  transport: 'krb5' | 'tcp',
+  auditd: readonly string[],
+  krb5Config?: string,
+  port = COLLECTOR_PORT,
+): string {
   return [
     '[forwarding]',
     `collector = "${collectorIp}"`,
-    `port = ${COLLECTOR_PORT}`,
+    `port = ${port}`,
+    `relay_port = ${labRelayPort()}`,
     `transport = "${transport}"`,
     `allow_plaintext = ${transport === 'tcp'}`,
     `service_principal = "auditd/${COLLECTOR_NAME}"`,
+    ...(krb5Config === undefined ? [] : [`krb5_config = "${krb5Config}"`]),
     '[auditd]',
     'name_format = "hostname"',
+    ...auditd,
     '',
   ].join('\n');
 }
@@ -105,12 +132,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     say('creating the collector network namespace (veth, 10.200.N.0/24, unreachable route as a guard)');
     const ns = await createNetNs();
     undo.push(() => ns.remove());
+    const heartbeat = options.heartbeat ?? '60s';
     const collector = makeCollector(
       ns,
       join(work, 'collector'),
       transport === 'krb5' ? 'KRB5' : 'TCP',
       join(work, 'collector.key'),
       kdc.krb5Conf,
+      parseDuration(heartbeat) ?? 60_000,
     );
     say(
       `starting the collector auditd in the namespace (${transport.toUpperCase()}, port ${COLLECTOR_PORT})`,
@@ -118,8 +147,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     await collector.start();
     undo.push(() => collector.stop());
 
-    const daemonToml = configFor([0], DEVICE_TYPES, `heartbeat_interval = "${options.heartbeat ?? '60s'}"`);
-    const root = makeAuditRoot(forwardingToml(ns.nsIp, transport), release.name, deviceRoot);
+    const daemonToml = configFor(
+      [0],
+      DEVICE_TYPES,
+      [`heartbeat_interval = "${heartbeat}"`, ...(options.daemon ?? [])].join('\n'),
+    );
+    const auditd = options.auditd ?? [];
+    const root = makeAuditRoot(forwardingToml(ns.nsIp, transport, auditd), release.name, deviceRoot);
     undo.push(() => root.remove());
     copyFileSync(kdc.krb5Conf, root.path('etc/krb5.conf'));
     await kdc.exportKeytab(root.path('etc/audit/audisp-remote.key'), [device]);
@@ -130,19 +164,33 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     if (applied.code !== 0)
       throw new Error(`apply failed (${applied.code}): ${applied.stdout}${applied.stderr}`);
 
-    say('starting the device auditd with those files (private mount namespace; the real /etc is untouched)');
-    let deviceAuditd = await startDeviceAuditd(root.root, undefined, deviceRoot);
-    undo.push(() => deviceAuditd.stop());
-
     say('starting auditrelay run');
     const nodeModules = release.nodeModules();
+    // The daemon asks the KDC with the krb5.conf audisp-remote reads (in another release's root too).
+    const krb5Conf = root.path('etc/krb5.conf');
+    const direct = { host: ns.nsIp, port: COLLECTOR_PORT };
+    const to = (await options.relayTo?.(direct)) ?? direct;
     const daemon = await startDaemon({
-      config: `${daemonToml}\n${forwardingToml(ns.nsIp, transport)}`,
-      ...(nodeModules === undefined ? {} : { device: { root: deviceRoot, nodeModules } }),
+      config: `${daemonToml}\n${forwardingToml(to.host, transport, auditd, krb5Conf, to.port)}`,
+      ...(nodeModules === undefined
+        ? {}
+        : {
+            device: {
+              root: deviceRoot,
+              nodeModules,
+              binds: [{ host: krb5Conf, inRoot: krb5Conf, dir: false }],
+            },
+          }),
     });
     undo.push(async () => {
       await daemon.stop();
     });
+    // The daemon first: its relay must listen before audisp-remote connects (on a device,
+    // auditrelay-relay.socket is ordered before auditd.service).
+    say('starting the device auditd with those files (private mount namespace; the real /etc is untouched)');
+    let deviceAuditd = await startDeviceAuditd(root.root, undefined, deviceRoot);
+    undo.push(() => deviceAuditd.stop());
+
     return {
       kdc,
       ns,
@@ -154,6 +202,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       daemon,
       transport,
       release,
+      relayPort: labRelayPort(),
       restartDeviceAuditd: async () => {
         await deviceAuditd.kill();
         deviceAuditd = await startDeviceAuditd(root.root, deviceAuditd.kernelBefore, deviceRoot);

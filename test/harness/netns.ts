@@ -8,6 +8,8 @@ import { run } from './exec.js';
 export interface NetNs {
   readonly name: string;
   readonly hostIf: string;
+  /** The namespace's end of the veth pair. */
+  readonly nsIf: string;
   readonly hostIp: string;
   readonly nsIp: string;
   remove(): Promise<void>;
@@ -44,5 +46,5 @@ export async function createNetNs(): Promise<NetNs> {
     await remove();
     throw error;
   }
-  return { name, hostIf, hostIp, nsIp, remove };
+  return { name, hostIf, nsIf, hostIp, nsIp, remove };
 }

@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connect } from '../../src/client.js';
 import type { RecoveryStatus } from '../../src/daemon/recovery.js';
+import type { RelayStatus } from '../../src/relay/relay.js';
+import type { TapStatus } from '../../src/tap/tap.js';
+import type { ForeignReport } from '../../src/verify/foreign-ledger.js';
 import type { RunReport } from '../../src/verify/ledger.js';
 import { CLI, run, waitFor } from './exec.js';
 import { type Lab, labSyslog } from './lab.js';
@@ -77,8 +80,11 @@ export async function sender(lab: Lab, tag: string, firstId = 0) {
 export interface DaemonRecovery {
   readonly run: string;
   readonly recovery: RecoveryStatus;
-  readonly forwarding: { downSince: string | null };
+  readonly relay: RelayStatus | null;
+  readonly forwarding: { downSince: string | null; collectorConnected: boolean };
   readonly retention: { records: number; bytes: number; window_s: number; max_bytes: number };
+  readonly foreign_retention: { records: number; bytes: number };
+  readonly tap: TapStatus;
   readonly memory: { rss: number };
 }
 
@@ -98,17 +104,34 @@ export async function daemonRecovery(lab: Lab): Promise<DaemonRecovery> {
   }
 }
 
-/** Waits until the daemon holds nothing at risk and re-sends nothing (forwarding up). */
+/** Waits until the relay carries records and the daemon holds nothing at risk and re-sends nothing. */
 export async function awaitSettled(lab: Lab, timeoutMs = 60_000): Promise<DaemonRecovery> {
   return waitFor(
     async () => {
       const s = await daemonRecovery(lab);
       const r = s.recovery;
-      return s.forwarding.downSince === null && r.at_risk === 0 && r.resending === 0 ? s : undefined;
+      return s.forwarding.collectorConnected && r.at_risk === 0 && r.resending === 0 ? s : undefined;
     },
     timeoutMs,
     'forwarding up and nothing left to re-send',
   );
+}
+
+/** `auditrelay verify --json` over the collector's logs: this run's report, of ours and of the others. */
+export async function verifyAll(
+  lab: Lab,
+  runId: string,
+): Promise<{ code: number; report: RunReport; others: ForeignReport | undefined; stdout: string }> {
+  const result = await run(process.execPath, [CLI, 'verify', '--json', dirname(lab.collector.log)]);
+  const json = JSON.parse(result.stdout) as { runs: RunReport[]; foreign: ForeignReport[] };
+  const report = json.runs.find((r) => r.run === runId);
+  if (report === undefined) throw new Error(`verify found no run ${runId}: ${result.stdout}${result.stderr}`);
+  return {
+    code: result.code,
+    report,
+    others: json.foreign.find((f) => f.run === runId),
+    stdout: result.stdout,
+  };
 }
 
 /** `auditrelay verify --json` over the collector's log directory: this daemon run's report. */
