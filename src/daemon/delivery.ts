@@ -99,11 +99,6 @@ export class Delivery {
     return this.#allAt[p % HISTORY];
   }
 
-  /** The newest position that had entered by `time` (ms); undefined when older than the history. */
-  positionAt(time: number): number | undefined {
-    return this.#positionAt(time);
-  }
-
   /** The tap missed records: acknowledgements can no longer be placed until the next anchor. */
   overrun(): void {
     this.#delivered = undefined;

@@ -99,9 +99,9 @@ export class ForwardingWatch {
           this.#downSince = null;
           this.recovery.up();
         },
-        down: (reason, lastReplyAt) => {
+        down: (reason) => {
           this.#downSince ??= new Date().toISOString();
-          this.recovery.down(reason, lastReplyAt);
+          this.recovery.down(reason);
         },
         acked: (n) => this.recovery.acked(n),
       },

@@ -23,6 +23,7 @@ import type { EmitRecord } from '../audit/record.js';
 import { type Eviction, type RetainedInfo, Retention, type RetentionLimits } from '../audit/retention.js';
 import type { Logger } from '../log/logger.js';
 import type { RelayObserver } from '../relay/relay.js';
+import { AtRisk } from './at-risk.js';
 import { Delivery } from './delivery.js';
 import type { ProcessObserver } from './forwarding-monitor.js';
 import { mergeByWrite, type ResendCounts, ResendJob } from './resend.js';
@@ -86,12 +87,7 @@ export class Recovery implements RelayObserver, ProcessObserver {
   readonly ours: Retention;
   readonly foreign: Retention;
   readonly delivery: Delivery;
-  /**
-   * Entries written after `from` are at risk (up to `to`, once a re-send took them: later ones are not);
-   * undefined when nothing is.
-   */
-  #risk: { from: number; to?: number } | undefined;
-  #atRisk = 0;
+  readonly #risk: AtRisk;
   /**
    * While audisp-remote is held: the position of the collector's last answer, and how many records (EOE
    * too) had entered by then — what auditd's queue filled from. Undefined while records flow.
@@ -126,12 +122,13 @@ export class Recovery implements RelayObserver, ProcessObserver {
     this.delivery = new Delivery(this.#now);
     this.ours = new Retention(limits.ours, (entry, why) => this.#evicted(entry, why, 'ours'));
     this.foreign = new Retention(limits.foreign, (entry, why) => this.#evicted(entry, why, 'foreign'));
+    this.#risk = new AtRisk([this.ours, this.foreign]);
   }
 
   get status(): RecoveryStatus {
     return {
       ...this.#status,
-      at_risk: this.#atRisk,
+      at_risk: this.#risk.count,
       resending: this.#job?.remaining ?? 0,
       resent: this.#counts.ours,
       resent_foreign: this.#counts.foreign,
@@ -146,7 +143,7 @@ export class Recovery implements RelayObserver, ProcessObserver {
    * runs go to no auditd at all). The first session writes them again — a few duplicates, marked.
    */
   begin(): void {
-    this.#setRisk(0);
+    this.#risk.set(0);
   }
 
   /** New capacity and re-send pace (a reload); a running re-send keeps its pace. */
@@ -159,14 +156,14 @@ export class Recovery implements RelayObserver, ProcessObserver {
     const position = this.delivery.ours();
     if (record.resend !== undefined) return;
     this.ours.add(seq, record, this.#now(), position);
-    this.#countNew();
+    this.#risk.added();
   }
 
   /** A record the tap read that is not ours (ours are retained as accepted, with their numbering). */
   tappedForeign(type: number, text: string): void {
     const position = this.delivery.tapped();
     this.foreign.add(position, { kind: 'foreign', type, text }, this.#now(), position);
-    this.#countNew();
+    this.#risk.added();
   }
 
   /** One of ours as the tap read it: it takes its place in the stream. */
@@ -191,7 +188,7 @@ export class Recovery implements RelayObserver, ProcessObserver {
     const queued = this.delivery.all - down.all;
     const room = this.#options.queueRoom;
     // Where the queue filled up: at most `queued − room` records back (fewer positions: EOE have none).
-    if (queued > room) this.#setRisk(Math.max(down.position, this.delivery.position - (queued - room)));
+    if (queued > room) this.#risk.set(Math.max(down.position, this.delivery.position - (queued - room)));
   }
 
   // The relay's events (RelayObserver).
@@ -201,20 +198,20 @@ export class Recovery implements RelayObserver, ProcessObserver {
     this.#down = undefined;
     this.#stopProbe();
     this.#status.last_recovery_at = new Date(this.#now()).toISOString();
-    if (this.#risk !== undefined && this.#job === undefined) this.#resendSoon();
+    if (this.#risk.from !== undefined && this.#job === undefined) this.#resendSoon();
   }
 
   /**
-   * The collector connection broke; `lastReplyAt` is when it last answered — from then on auditd's queue
-   * filled (the break is seen only later, by a TCP timeout).
+   * The collector connection broke (the break is seen later, by a TCP timeout). auditd's queue holds what
+   * the collector had not acknowledged, and fills from there: count from the delivered position — a backlog
+   * left from an earlier outage is in that queue too. Unknown, look back the FIFO's capacity instead
+   * (which overstates the queue: more is put at risk, never less).
    */
-  down(reason: string, lastReplyAt?: number): void {
+  down(reason: string): void {
     this.#carrying = false;
     this.#interrupted(reason);
     if (this.#down !== undefined) return;
-    const since = lastReplyAt === undefined ? undefined : this.delivery.positionAt(lastReplyAt);
-    const position = since ?? this.delivery.riskFrom(this.#options.capacity);
-    // Unknown (older than the history): count from the oldest we know, which overstates the queue.
+    const position = this.delivery.delivered ?? this.delivery.riskFrom(this.#options.capacity);
     this.#down = { position, all: this.delivery.allAt(position) ?? 0 };
   }
 
@@ -229,7 +226,7 @@ export class Recovery implements RelayObserver, ProcessObserver {
   lost(reason: string): void {
     this.#status.queue_losses++;
     this.#cancelJob();
-    this.#setRisk(this.delivery.riskFrom(this.#options.capacity));
+    this.#risk.set(this.delivery.riskFrom(this.#options.capacity));
     if (this.#carrying) {
       this.#record(reason);
       this.#resendSoon();
@@ -266,26 +263,6 @@ export class Recovery implements RelayObserver, ProcessObserver {
     this.#probe = undefined;
   }
 
-  /** A record just retained: at risk while forwarding has not carried records since the loss. */
-  #countNew(): void {
-    if (this.#risk !== undefined && this.#risk.to === undefined) this.#atRisk++;
-  }
-
-  /** Whether an entry leaving retention was at risk (then it is lost). */
-  #wasAtRisk(wrote: number): boolean {
-    const risk = this.#risk;
-    return risk !== undefined && wrote > risk.from && (risk.to === undefined || wrote <= risk.to);
-  }
-
-  /** Marks every entry written after `from` at risk (counted once here, then kept up incrementally). */
-  #setRisk(from: number): void {
-    const risk = this.#risk;
-    if (risk !== undefined && risk.to === undefined && risk.from <= from) return;
-    this.#risk = { from: Math.min(from, risk?.from ?? from) };
-    const at = this.#risk.from;
-    this.#atRisk = this.ours.countWrittenAfter(at) + this.foreign.countWrittenAfter(at);
-  }
-
   #resendSoon(): void {
     clearTimeout(this.#resendTimer);
     this.#resendTimer = setTimeout(() => {
@@ -296,13 +273,11 @@ export class Recovery implements RelayObserver, ProcessObserver {
   }
 
   async #resend(): Promise<void> {
-    const risk = this.#risk;
+    const risk = this.#risk.take(this.delivery.position);
     if (risk === undefined) return;
-    risk.to = this.delivery.position;
     const entries = mergeByWrite(this.ours.writtenAfter(risk.from), this.foreign.writtenAfter(risk.from));
-    const job = new ResendJob(entries.filter((entry) => entry.wrote <= (risk.to ?? entry.wrote)));
+    const job = new ResendJob(entries.filter((entry) => entry.wrote <= risk.to));
     this.#job = job;
-    this.#atRisk = 0;
     const { log } = this.#deps;
     log.notice(`re-sending ${job.entries.length} retained record(s) forwarding may have lost`);
     const o = this.#options;
@@ -312,7 +287,7 @@ export class Recovery implements RelayObserver, ProcessObserver {
     });
     if (!done || this.#job !== job) return;
     this.#job = undefined;
-    this.#risk = undefined;
+    this.#risk.clear();
     log.notice(
       `re-sent ${job.entries.length} record(s); lost in all so far: ${this.#status.lost} of ours, ${this.#status.lost_foreign} of others`,
     );
@@ -326,15 +301,14 @@ export class Recovery implements RelayObserver, ProcessObserver {
     this.#job = undefined;
     for (const entry of job.cancel()) {
       const store = entry.record.kind === 'foreign' ? this.foreign : this.ours;
-      if (store.holds(entry)) this.#atRisk++;
+      if (store.holds(entry)) this.#risk.giveBack();
       else this.#countLost(entry, 'expired', entry.record.kind === 'foreign' ? 'foreign' : 'ours');
     }
   }
 
   #evicted(entry: RetainedInfo, why: Eviction, whose: 'ours' | 'foreign'): void {
     if (entry.queued) return; // the running re-send still writes it
-    if (this.#wasAtRisk(entry.wrote)) {
-      this.#atRisk = Math.max(0, this.#atRisk - 1);
+    if (this.#risk.left(entry.wrote)) {
       this.#countLost(entry, why, whose);
       return;
     }

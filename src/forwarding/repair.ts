@@ -42,7 +42,6 @@ export interface RepairDeps {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-
 /** The restart times of the last hour (a root-owned directory of ours; anything else is refused). */
 function recentRestarts(dir: string, now: number): number[] {
   mkdirSync(dir, { recursive: true, mode: 0o700 });

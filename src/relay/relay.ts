@@ -22,8 +22,8 @@ import { type CollectorAddress, openUpstream } from './upstream.js';
 export interface RelayObserver {
   /** A session carries records to the collector (the handshake was answered). */
   up(): void;
-  /** The collector connection broke (it last answered at `lastReplyAt`); audisp-remote is held. */
-  down(reason: string, lastReplyAt?: number): void;
+  /** The collector connection broke; audisp-remote is held. */
+  down(reason: string): void;
   /** The collector acknowledged `n` more records. */
   acked(n: number): void;
 }
@@ -185,7 +185,7 @@ export class Relay {
     broken: (session, reason) => {
       this.#breaks++;
       this.#log.warning(`relay: session ${session.id} lost the collector (${reason}); holding audisp-remote`);
-      this.#observer.down(reason, session.lastReplyAt);
+      this.#observer.down(reason);
     },
     closed: (session, wasOpen, reason) => {
       this.#sessions.delete(session);

@@ -28,8 +28,10 @@
 import type { Socket } from 'node:net';
 import { AuditRelayError } from '../errors/error.js';
 import type { Logger } from '../log/logger.js';
-import { FrameCounter, type Framing } from './frames.js';
+import { Exchange } from './exchange.js';
+import type { Framing } from './frames.js';
 import type { Readiness, ReadinessCheck } from './readiness.js';
+import { ReleaseGate } from './release-gate.js';
 import { reset } from './upstream.js';
 
 export type Phase = 'handshake' | 'open' | 'held' | 'closed';
@@ -63,14 +65,6 @@ export const MAX_HANDSHAKE_BYTES = 65_536;
 const MAX_RETRY_MS = 30_000;
 /** Collector connections that closed unanswered after taking the token, before audisp-remote must retry. */
 export const MAX_UNANSWERED = 10;
-/**
- * audisp-remote idle this long after a reply had nothing queued when the reply came: between two records
- * of its queue it takes microseconds (daemon/delivery.ts anchors the delivered position on it).
- */
-export const IDLE_MS = 1;
-/** While held with a request outstanding, readiness is checked this often (doubling to 10 s). */
-const READY_FIRST_MS = 1000;
-const READY_MAX_MS = 10_000;
 
 export class Session {
   readonly id: number;
@@ -78,16 +72,7 @@ export class Session {
   readonly #deps: SessionDeps;
   #collector: Socket | undefined;
   #phase: Phase = 'handshake';
-  readonly #fromClient: FrameCounter;
-  readonly #fromCollector: FrameCounter;
-  #requests = 0;
-  #replies = 0;
-  /** Since when audisp-remote has had every reply (undefined while something is outstanding). */
-  #quietSince: number | undefined;
-  /** The last reply after which audisp-remote stayed idle for IDLE_MS (its queue was empty then). */
-  #idleReplyAt: number | undefined;
-  /** When the collector last sent anything (ms). */
-  lastReplyAt: number | undefined;
+  readonly #exchange: Exchange;
   #early: Buffer[] = [];
   #earlyBytes = 0;
   #connecting = false;
@@ -96,19 +81,17 @@ export class Session {
   #timer: NodeJS.Timeout | undefined;
   #handingOver = false;
   #handedOver: (() => void) | undefined;
-  #readyDelay = READY_FIRST_MS;
-  #checking = false;
-  /** What a held session waits for (status). */
-  waitingFor: Readiness['waitingFor'] | 'record' | undefined;
-  lastProblem: string | undefined;
+  readonly #gate: ReleaseGate;
+  #waitingFor: Readiness['waitingFor'] | 'record' | undefined;
+  #problem: string | undefined;
   readonly since = Date.now();
 
   constructor(id: number, client: Socket, deps: SessionDeps) {
     this.id = id;
     this.#client = client;
     this.#deps = deps;
-    this.#fromClient = new FrameCounter(deps.framing);
-    this.#fromCollector = new FrameCounter(deps.framing);
+    this.#exchange = new Exchange(deps.framing);
+    this.#gate = new ReleaseGate(deps.ready, deps.lastPort);
     client.setNoDelay(true);
     client.on('data', (chunk: Buffer) => this.#fromAudispRemote(chunk));
     client.on('error', () => undefined); // 'close' follows
@@ -119,19 +102,26 @@ export class Session {
     return this.#phase;
   }
 
-  /** Whether audisp-remote awaits an answer to something it sent. */
-  get outstanding(): boolean {
-    return this.#requests > this.#replies;
+  /** What a session waits for (status): the collector or the KDC (asked by the gate), or a record. */
+  get waitingFor(): Readiness['waitingFor'] | 'record' | undefined {
+    return this.#phase === 'held' && this.#gate.waitingFor !== undefined
+      ? this.#gate.waitingFor
+      : this.#waitingFor;
   }
 
-  /**
-   * The time of the last reply after which audisp-remote stayed idle IDLE_MS (delivery.ts), while this
-   * session carries records; undefined otherwise.
-   */
+  /** The last problem seen: the gate's while held, else the collector connection's. */
+  get lastProblem(): string | undefined {
+    return (this.#phase === 'held' ? this.#gate.problem : undefined) ?? this.#problem;
+  }
+
+  /** Whether audisp-remote awaits an answer to something it sent. */
+  get outstanding(): boolean {
+    return this.#exchange.outstanding;
+  }
+
+  /** The last reply after which audisp-remote stayed idle (exchange.ts), while records flow. */
   idleReplyAt(now: number): number | undefined {
-    if (this.#phase !== 'open') return undefined;
-    const quiet = this.#quietSince;
-    return quiet !== undefined && now - quiet >= IDLE_MS ? quiet : this.#idleReplyAt;
+    return this.#phase === 'open' ? this.#exchange.idleReplyAt(now) : undefined;
   }
 
   /**
@@ -161,13 +151,7 @@ export class Session {
 
   #fromAudispRemote(chunk: Buffer): void {
     try {
-      const frames = this.#fromClient.push(chunk);
-      this.#requests += frames;
-      const quiet = this.#quietSince;
-      if (frames > 0 && quiet !== undefined) {
-        if (Date.now() - quiet >= IDLE_MS) this.#idleReplyAt = quiet;
-        this.#quietSince = undefined;
-      }
+      this.#exchange.request(chunk, Date.now());
     } catch (error) {
       this.#end(`audisp-remote sent ${error instanceof AuditRelayError ? error.message : String(error)}`);
       return;
@@ -222,14 +206,14 @@ export class Session {
         this.#deps.notePort(collector.localPort);
         collector.on('data', (chunk: Buffer) => this.#fromCollectorSide(chunk));
         collector.on('error', (error: Error) => {
-          this.lastProblem = error.message;
+          this.#problem = error.message;
         });
         collector.on('close', () => this.#collectorClosed(collector));
         for (const chunk of this.#early) this.#send(chunk);
       })
       .catch((error: unknown) => {
         this.#connecting = false;
-        this.lastProblem = error instanceof Error ? error.message : String(error);
+        this.#problem = error instanceof Error ? error.message : String(error);
         this.#retryHandshake();
       });
   }
@@ -237,7 +221,7 @@ export class Session {
   #retryHandshake(): void {
     if (this.#phase !== 'handshake') return;
     const delay = Math.min(MAX_RETRY_MS, 1000 * 2 ** Math.min(this.#attempts - 1, 5));
-    this.waitingFor = 'collector';
+    this.#waitingFor = 'collector';
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#connect();
@@ -247,32 +231,28 @@ export class Session {
 
   #fromCollectorSide(chunk: Buffer): void {
     let frames: number;
+    const now = Date.now();
     try {
-      frames = this.#fromCollector.push(chunk);
+      frames = this.#exchange.reply(chunk, now);
     } catch (error) {
       this.#end(`the collector sent ${error instanceof AuditRelayError ? error.message : String(error)}`);
       return;
     }
-    this.#replies += frames;
-    if (frames > 0) this.lastReplyAt = Date.now();
-    if (frames > 0 && !this.outstanding) this.#quietSince = this.lastReplyAt;
     if (!this.#client.write(chunk)) {
       this.#collector?.pause();
       this.#client.once('drain', () => this.#collector?.resume());
     }
     if (frames === 0) return;
-    // GSS: the collector's first token completes the handshake (audisp-remote sent two: an empty one —
-    // "someone has to go first" — and its AP-REQ; krb5 needs one round), so the count starts even there;
-    // every later token acknowledges a record.
+    // GSS: the collector's first token completes the handshake (krb5 needs one round), so the count
+    // starts even there; every later token acknowledges a record.
     let acks = frames;
     if (this.#phase === 'handshake') {
       this.#phase = 'open';
       this.#early = [];
-      this.waitingFor = undefined;
+      this.#waitingFor = undefined;
       if (this.#deps.framing === 'gss') {
         acks--;
-        this.#requests = this.#replies;
-        this.#quietSince = this.lastReplyAt;
+        this.#exchange.settle(now);
       }
       this.#deps.events.opened(this);
     }
@@ -295,38 +275,19 @@ export class Session {
     }
     if (this.#phase !== 'open') return;
     this.#phase = 'held';
-    const reason = this.lastProblem ?? 'the collector closed the connection';
+    const reason = this.#problem ?? 'the collector closed the connection';
     this.#deps.events.broken(this, reason);
-    this.waitingFor = 'record';
+    this.#waitingFor = 'record';
     if (this.outstanding) this.#checkReady();
   }
 
   /** Held with a request outstanding: release audisp-remote once its reconnect can succeed. */
   #checkReady(): void {
-    if (this.#checking || this.#timer !== undefined || this.#phase !== 'held') return;
-    this.#checking = true;
-    this.#deps
-      .ready(this.#deps.lastPort())
-      .then((readiness) => {
-        this.#checking = false;
-        if (this.#phase !== 'held') return;
-        if (readiness.ready) {
-          this.#end('released: the collector answers again, audisp-remote reconnects');
-          return;
-        }
-        this.waitingFor = readiness.waitingFor;
-        this.lastProblem = readiness.reason;
-        this.#timer = setTimeout(() => {
-          this.#timer = undefined;
-          this.#checkReady();
-        }, this.#readyDelay);
-        this.#timer.unref();
-        this.#readyDelay = Math.min(READY_MAX_MS, this.#readyDelay * 2);
-      })
-      .catch((error: unknown) => {
-        this.#checking = false;
-        this.lastProblem = String(error);
-      });
+    if (this.#phase !== 'held') return;
+    this.#gate.ask(() => {
+      if (this.#phase === 'held')
+        this.#end('released: the collector answers again, audisp-remote reconnects');
+    });
   }
 
   #clientClosed(): void {
@@ -334,6 +295,7 @@ export class Session {
     const wasOpen = this.#phase === 'open';
     this.#phase = 'closed';
     clearTimeout(this.#timer);
+    this.#gate.cancel();
     reset(this.#collector);
     this.#deps.events.closed(this, wasOpen, 'audisp-remote closed its connection');
     this.#handedOver?.();
@@ -345,6 +307,7 @@ export class Session {
     const wasOpen = this.#phase === 'open';
     this.#phase = 'closed';
     clearTimeout(this.#timer);
+    this.#gate.cancel();
     reset(this.#client);
     reset(this.#collector);
     this.#deps.events.closed(this, wasOpen, reason);
