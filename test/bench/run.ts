@@ -79,7 +79,9 @@ async function main(): Promise<number> {
   await section('End to end: app → auditd → audisp-remote (KRB5) → collector, in the lab', () =>
     benchEndToEnd(N, Math.min(ROUNDS, 3)),
   );
-  await section('No loss: retention, numbering, relay and tap, recovery (lab, KRB5)', () => benchRecovery(cCpu));
+  await section('No loss: retention, numbering, relay and tap, recovery (lab, KRB5)', () =>
+    benchRecovery(cCpu),
+  );
   mkdirSync(`${REPO_ROOT}.bench`, { recursive: true });
   writeFileSync(
     `${REPO_ROOT}.bench/latest.json`,

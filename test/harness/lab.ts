@@ -13,6 +13,7 @@ import { COLLECTOR_PORT, type Collector, makeCollector } from './collector.js';
 import { configFor, type RunningDaemon, startDaemon } from './daemon.js';
 import { type DeviceAuditd, startDeviceAuditd } from './device-auditd.js';
 import { COLLECTOR_NAME, type Kdc, startKdc } from './kdc.js';
+import { withPrivateMounts } from './mount-ns.js';
 import { createNetNs, type NetNs } from './netns.js';
 import { DEBIAN_12, type Release } from './releases.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
@@ -44,8 +45,8 @@ export interface Lab {
   readonly release: Release;
   /** The relay's port (audisp-remote connects to 127.0.0.1 there). */
   readonly relayPort: number;
-  /** Stops the device auditd and starts a new one, as `systemctl restart auditd` does. */
-  restartDeviceAuditd(): Promise<void>;
+  /** Stops the device auditd and starts a new one (after `gapMs`), as `systemctl restart auditd` does. */
+  restartDeviceAuditd(gapMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,12 +68,11 @@ export function labRelayPort(pid = process.pid): number {
   return 700 + (pid % 250);
 }
 
-/** `[forwarding]` and `[auditd]`; `krb5Config` only for the daemon (apply reads <root>/etc/krb5.conf). */
+/** `[forwarding]` and `[auditd]`, for apply and the daemon alike. */
 function forwardingToml(
   collectorIp: string,
   transport: 'krb5' | 'tcp',
   auditd: readonly string[],
-  krb5Config?: string,
   port = COLLECTOR_PORT,
 ): string {
   return [
@@ -83,7 +83,6 @@ function forwardingToml(
     `transport = "${transport}"`,
     `allow_plaintext = ${transport === 'tcp'}`,
     `service_principal = "auditd/${COLLECTOR_NAME}"`,
-    ...(krb5Config === undefined ? [] : [`krb5_config = "${krb5Config}"`]),
     '[auditd]',
     'name_format = "hostname"',
     ...auditd,
@@ -166,19 +165,20 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 
     say('starting auditrelay run');
     const nodeModules = release.nodeModules();
-    // The daemon asks the KDC with the krb5.conf audisp-remote reads (in another release's root too).
+    // The daemon asks the KDC with the krb5.conf audisp-remote reads: the lab's, over /etc/krb5.conf in
+    // its private mount namespace (as the device auditd gets it); the real /etc is untouched.
     const krb5Conf = root.path('etc/krb5.conf');
     const direct = { host: ns.nsIp, port: COLLECTOR_PORT };
     const to = (await options.relayTo?.(direct)) ?? direct;
     const daemon = await startDaemon({
-      config: `${daemonToml}\n${forwardingToml(to.host, transport, auditd, krb5Conf, to.port)}`,
+      config: `${daemonToml}\n${forwardingToml(to.host, transport, auditd, to.port)}`,
       ...(nodeModules === undefined
-        ? {}
+        ? { wrapper: withPrivateMounts([`mount --bind ${krb5Conf} /etc/krb5.conf`], []) }
         : {
             device: {
               root: deviceRoot,
               nodeModules,
-              binds: [{ host: krb5Conf, inRoot: krb5Conf, dir: false }],
+              binds: [{ host: krb5Conf, inRoot: '/etc/krb5.conf', dir: false }],
             },
           }),
     });
@@ -203,8 +203,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       transport,
       release,
       relayPort: labRelayPort(),
-      restartDeviceAuditd: async () => {
+      restartDeviceAuditd: async (gapMs = 0) => {
         await deviceAuditd.kill();
+        await new Promise((resolve) => setTimeout(resolve, gapMs));
         deviceAuditd = await startDeviceAuditd(root.root, deviceAuditd.kernelBefore, deviceRoot);
       },
       stop,

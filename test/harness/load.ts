@@ -43,8 +43,9 @@ let runs = 0;
 
 /** Starts the generator at `rate` records of each kind per second (stops by itself after `limitS`). */
 export function startLoad(rate: number, tag: string, limitS = 600): Load {
-  // 2^20 numbers per run, in one of 3,000 ranges (a1 stays below 2^32, far above any pid).
-  const base = A1_BASE + (((process.pid % 16) * 200 + runs++) % 3000) * RANGE;
+  // 2^20 numbers per run, in one of 1,700 ranges: a1 stays below 2^31 (getpriority's `who` is a signed
+  // int) and far above any pid.
+  const base = A1_BASE + (((process.pid % 16) * 100 + runs++) % 1700) * RANGE;
   const generator = `${REPO_ROOT}test/harness/load_generator.py`;
   const child: ChildProcess = spawn('python3', [generator, String(rate), String(limitS), tag, String(base)], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -61,7 +62,10 @@ export function startLoad(rate: number, tag: string, limitS = 600): Load {
       child.kill('SIGTERM');
       await exited;
       process.off('exit', killOnExit);
-      return Number(out.trim());
+      const written = Number(out.trim());
+      if (!Number.isInteger(written) || written <= 0)
+        throw new Error(`the load generator wrote nothing (exit ${child.exitCode}): ${out}`);
+      return written;
     },
   };
 }
