@@ -86,15 +86,8 @@ function field(b: Bindings, au: State, name: string): string | undefined {
   return raw === null ? undefined : unquote(raw);
 }
 
-/**
- * Reads `files` in order (oldest first, as rotated logs are numbered backwards) and calls `visit` for
- * every single-record event that matches `query`. Throws SyscallError when a file cannot be read.
- */
-export function readAuditRecords(
-  files: readonly string[],
-  query: RecordQuery,
-  visit: (record: LogRecord) => void,
-): void {
+/** Opens `files` as one stream and calls `onEvent` for each event. Throws SyscallError. */
+function forEachEvent(files: readonly string[], onEvent: (b: Bindings, au: State) => void): void {
   const b = bindings();
   clearErrno();
   const au = b.auparse_init(AUSOURCE_FILE_ARRAY, [...files, null]);
@@ -104,20 +97,34 @@ export function readAuditRecords(
       const rc = b.auparse_next_event(au);
       if (rc === 0) return;
       if (rc < 0) throw new SyscallError('auparse_next_event', lastErrno(), files.join(', '));
-      // find_field searches the whole event: only single-record events are safe (ours always are).
-      if (b.auparse_get_num_records(au) !== 1 || !query.type(b.auparse_get_type(au))) continue;
-      if (field(b, au, query.required) === undefined) continue;
-      visit({
-        node: b.auparse_get_node(au),
-        type: b.auparse_get_type(au),
-        timeMs: b.auparse_get_time(au) * 1000 + b.auparse_get_milli(au),
-        serial: b.auparse_get_serial(au),
-        values: query.fields.map((name) => field(b, au, name)),
-      });
+      onEvent(b, au);
     }
   } finally {
     b.auparse_destroy(au);
   }
+}
+
+/**
+ * Reads `files` in order (oldest first, as rotated logs are numbered backwards) and calls `visit` for
+ * every single-record event that matches `query`. Throws SyscallError when a file cannot be read.
+ */
+export function readAuditRecords(
+  files: readonly string[],
+  query: RecordQuery,
+  visit: (record: LogRecord) => void,
+): void {
+  forEachEvent(files, (b, au) => {
+    // find_field searches the whole event: only single-record events are safe (ours always are).
+    if (b.auparse_get_num_records(au) !== 1 || !query.type(b.auparse_get_type(au))) return;
+    if (field(b, au, query.required) === undefined) return;
+    visit({
+      node: b.auparse_get_node(au),
+      type: b.auparse_get_type(au),
+      timeMs: b.auparse_get_time(au) * 1000 + b.auparse_get_milli(au),
+      serial: b.auparse_get_serial(au),
+      values: query.fields.map((name) => field(b, au, name)),
+    });
+  });
 }
 
 /** Every record of a log, as `readEveryRecord` hands it over. */
@@ -132,24 +139,13 @@ export interface RawRecord {
 
 /** Reads `files` in order and calls `visit` for every record of every event. Throws SyscallError. */
 export function readEveryRecord(files: readonly string[], visit: (record: RawRecord) => void): void {
-  const b = bindings();
-  clearErrno();
-  const au = b.auparse_init(AUSOURCE_FILE_ARRAY, [...files, null]);
-  if (au === null) throw new SyscallError('auparse_init', lastErrno(), files.join(', '));
-  try {
-    for (;;) {
-      const rc = b.auparse_next_event(au);
-      if (rc === 0) return;
-      if (rc < 0) throw new SyscallError('auparse_next_event', lastErrno(), files.join(', '));
-      const node = b.auparse_get_node(au);
-      const serial = b.auparse_get_serial(au);
-      b.auparse_first_record(au);
-      do {
-        const text = b.auparse_get_record_text(au);
-        if (text !== null) visit({ node, type: b.auparse_get_type(au), serial, text });
-      } while (b.auparse_next_record(au) > 0);
-    }
-  } finally {
-    b.auparse_destroy(au);
-  }
+  forEachEvent(files, (b, au) => {
+    const node = b.auparse_get_node(au);
+    const serial = b.auparse_get_serial(au);
+    b.auparse_first_record(au);
+    do {
+      const text = b.auparse_get_record_text(au);
+      if (text !== null) visit({ node, type: b.auparse_get_type(au), serial, text });
+    } while (b.auparse_next_record(au) > 0);
+  });
 }

@@ -6,7 +6,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { AuditRelayError } from '../errors/error.js';
-import { JSON_OPTION } from './options.js';
+import { JSON_OPTION, LOGS_POSITIONAL } from './options.js';
 import { makeOutput } from './output.js';
 
 interface RestoreArgs {
@@ -20,12 +20,7 @@ export const restoreCommand: CommandModule<object, RestoreArgs> = {
   describe: 'Turn wrapped re-sends in the collector logs back into the original records (auditd log format)',
   builder: (yargs) =>
     yargs
-      .positional('logs', {
-        type: 'string',
-        array: true,
-        default: ['/var/log/audit'],
-        describe: 'Log files, oldest first, or directories (audit.log and its rotations)',
-      })
+      .positional('logs', LOGS_POSITIONAL)
       .option('output', {
         type: 'string',
         demandOption: true,
@@ -38,8 +33,6 @@ export const restoreCommand: CommandModule<object, RestoreArgs> = {
     const { restoreRecords } = await import('../verify/restore.js');
     const { msgTypeToName } = await import('../../native/libaudit.js');
     const files = logFiles(args.logs);
-    if (files.length === 0)
-      throw new AuditRelayError('VERIFY_NO_LOGS', `No audit log files in ${args.logs.join(', ')}`);
     const result = restoreRecords(files, msgTypeToName);
     let fd: number;
     try {

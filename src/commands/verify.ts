@@ -6,7 +6,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { AuditRelayError } from '../errors/error.js';
-import { JSON_OPTION } from './options.js';
+import { JSON_OPTION, LOGS_POSITIONAL } from './options.js';
 import { makeOutput } from './output.js';
 
 interface VerifyArgs {
@@ -19,12 +19,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
   describe: 'Account for every auditrelay record in the collector audit logs (0 = nothing missing)',
   builder: (yargs) =>
     yargs
-      .positional('logs', {
-        type: 'string',
-        array: true,
-        default: ['/var/log/audit'],
-        describe: 'Log files, oldest first, or directories (audit.log and its rotations)',
-      })
+      .positional('logs', LOGS_POSITIONAL)
       .option('json', JSON_OPTION)
       .example('$0 verify', 'the local auditd logs, rotated ones included')
       .example('$0 verify --json /srv/audit/audit.log.2 /srv/audit/audit.log.1', 'two files, for a script'),
@@ -34,8 +29,6 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     const { logFiles, readNumberedRecords } = await import('../verify/collector-logs.js');
     const { renderReport } = await import('../verify/report.js');
     const files = logFiles(args.logs);
-    if (files.length === 0)
-      throw new AuditRelayError('VERIFY_NO_LOGS', `No audit log files in ${args.logs.join(', ')}`);
     const ledger = new Ledger();
     const foreignLedger = new ForeignLedger();
     const { malformed, incompleteWrappers } = readNumberedRecords(files, ledger, foreignLedger);

@@ -10,6 +10,7 @@ import { readAuditRecords, readEveryRecord } from '../../native/libauparse.js';
 import { isUserSpaceType } from '../audit/event-types.js';
 import { HEARTBEAT_OP } from '../audit/heartbeat.js';
 import { WRAP_OP } from '../audit/wrapped.js';
+import { AuditRelayError } from '../errors/error.js';
 import { TALLY_OP } from '../tap/tally.js';
 import type { ForeignLedger, TallyRecord } from './foreign-ledger.js';
 import type { Ledger, SeqRange } from './ledger.js';
@@ -51,7 +52,10 @@ function rotationSet(dir: string): string[] {
 
 /** The files to read for `paths`: files as given (in that order), directories as their rotation set. */
 export function logFiles(paths: readonly string[]): string[] {
-  return paths.flatMap((path) => (statSync(path).isDirectory() ? rotationSet(path) : [path]));
+  const files = paths.flatMap((path) => (statSync(path).isDirectory() ? rotationSet(path) : [path]));
+  if (files.length === 0)
+    throw new AuditRelayError('VERIFY_NO_LOGS', `No audit log files in ${paths.join(', ')}`);
+  return files;
 }
 
 export interface ReadSummary {
