@@ -70,16 +70,17 @@ function ensureOpen(): number {
   }
 }
 
-/** Writes one record with its numbering; returns its ar_seq (a resend keeps its own). */
+/** Writes one record with its numbering; returns its ar_seq (a resend keeps its own; a wrapper has 0). */
 function send(record: EmitRecord): number {
   const handle = ensureOpen();
-  const seq = record.resend?.seq ?? sequence.last + 1;
+  const wrapper = record.kind === 'user' && record.wrapper === true;
+  const seq = wrapper ? undefined : (record.resend?.seq ?? sequence.last + 1);
   const numbering = numberingFields(setup.run, seq, record.resend);
   if (record.kind === 'acct') logAcctMessage(handle, record, numbering);
   else logUserMessage(handle, record, numbering);
   // Taken only once the kernel accepted it: a refused record leaves no gap in the sequence.
-  if (record.resend === undefined) sequence.take();
-  return seq;
+  if (seq !== undefined && record.resend === undefined) sequence.take();
+  return seq ?? 0;
 }
 
 function emitOne(record: EmitRecord): WireOutcome {

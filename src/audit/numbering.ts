@@ -2,7 +2,9 @@
  * Every record the daemon writes is numbered: `ar_run` (this daemon run) and `ar_seq` (1, 2, 3 … in the
  * order the kernel accepted them), so the collector can name any record of ours that is missing, not
  * only a missing heartbeat (`auditrelay verify`). A record written again after a forwarding outage keeps
- * its number and says so with `ar_rt`, the time (Unix seconds, ms) the kernel first accepted it.
+ * its number and says so with `ar_rt`, the time (Unix seconds, ms) the kernel first accepted it. A wrapper
+ * of another program's record (wrapped.ts) carries `ar_run` only: the foreign ledger accounts for what it
+ * carries.
  *
  * The number is taken in the emitter's worker, right after the kernel accepted the record, from a counter
  * in shared memory: a record the kernel refused consumes none (the sequence has no gaps of our own
@@ -24,7 +26,8 @@ export interface Resend {
 }
 
 /** The numbering fields appended to a record's text (both quoted: ausearch -i would read bare hex). */
-export function numberingFields(run: string, seq: number, resend?: Resend): string {
+export function numberingFields(run: string, seq: number | undefined, resend?: Resend): string {
+  if (seq === undefined) return ` ar_run="${run}"`;
   const fields = ` ar_run="${run}" ar_seq="${seq}"`;
   return resend === undefined ? fields : `${fields} ar_rt="${(resend.at / 1000).toFixed(3)}"`;
 }

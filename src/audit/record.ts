@@ -24,7 +24,9 @@ export interface Sender {
 
 /**
  * A record ready for libaudit: `kind` selects the C function, all text is already safe. The emitter
- * appends the numbering fields (numbering.ts); `resend` marks a record written again after an outage.
+ * appends the numbering fields (numbering.ts); `resend` marks a record written again after an outage;
+ * `wrapper` one that carries another program's record (audit/wrapped.ts): it gets `ar_run` only, no
+ * `ar_seq`, and is not retained — the record it carries is, and is wrapped again if this one is lost.
  */
 export type EmitRecord =
   | {
@@ -34,6 +36,7 @@ export type EmitRecord =
       readonly addr: string | null;
       readonly success: boolean;
       readonly resend?: Resend;
+      readonly wrapper?: true;
     }
   | {
       readonly kind: 'acct';

@@ -30,7 +30,7 @@ export function wrapRecords(foreign: ForeignRecord, id: number): EmitRecord[] {
       `ar_wpart=${i + 1}/${parts}`,
       `ar_wmsg=${chunk.toString('hex').toUpperCase()}`,
     ].join(' ');
-    out.push({ kind: 'user', type: WRAP_TYPE, message, addr: null, success: true });
+    out.push({ kind: 'user', type: WRAP_TYPE, message, addr: null, success: true, wrapper: true });
   }
   return out;
 }

@@ -151,10 +151,13 @@ export class Recovery implements RelayObserver, ProcessObserver {
     this.#options = options;
   }
 
-  /** One of ours the kernel accepted (the emitter's hook; re-sends are not retained again). */
+  /**
+   * One of ours the kernel accepted (the emitter's hook). Re-sends are not retained again, nor are
+   * wrappers: the record they carry is retained, and its write position is now theirs.
+   */
   accepted(record: EmitRecord, seq: number): void {
     const position = this.delivery.ours();
-    if (record.resend !== undefined) return;
+    if (record.resend !== undefined || (record.kind === 'user' && record.wrapper === true)) return;
     this.ours.add(seq, record, this.#now(), position);
     this.#risk.added();
   }

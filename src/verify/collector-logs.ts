@@ -124,9 +124,30 @@ export function readNumberedRecords(
   let malformed = 0;
   const unwrapper = new Unwrapper();
   files.forEach((file, index) => {
-    readAuditRecords([file], { type: isUserSpaceType, required: 'ar_seq', fields: FIELDS }, (record) => {
+    readAuditRecords([file], { type: isUserSpaceType, required: 'ar_run', fields: FIELDS }, (record) => {
       const [run, rt, op, hb, seq, ...rest] = record.values;
-      if (run === undefined || !RUN.test(run) || seq === undefined || !SEQ.test(seq)) {
+      if (run === undefined || !RUN.test(run)) {
+        malformed++;
+        return;
+      }
+      const [wtype, wid, wpart, wmsg, ...tally] = rest;
+      // Wrappers carry ar_run only: what they carry is accounted for by the foreign ledger.
+      if (seq === undefined && op === WRAP_OP) {
+        const original = unwrapper.add({
+          node: record.node,
+          run,
+          type: wtype,
+          id: wid,
+          part: wpart,
+          hex: wmsg,
+        });
+        const serial =
+          original === undefined ? undefined : /^audit\(\d+\.\d+:(\d+)\):/.exec(original.text)?.[1];
+        if (foreign !== undefined && original !== undefined && serial !== undefined)
+          foreign.record(original.node, original.type, Number(serial), original.text, true);
+        return;
+      }
+      if (seq === undefined || !SEQ.test(seq)) {
         malformed++;
         return;
       }
@@ -144,22 +165,7 @@ export function readNumberedRecords(
         serial: record.serial,
         file: index,
       });
-      if (foreign === undefined) return;
-      const [wtype, wid, wpart, wmsg, ...tally] = rest;
-      if (op === WRAP_OP) {
-        const original = unwrapper.add({
-          node: record.node,
-          run,
-          type: wtype,
-          id: wid,
-          part: wpart,
-          hex: wmsg,
-        });
-        const serial =
-          original === undefined ? undefined : /^audit\(\d+\.\d+:(\d+)\):/.exec(original.text)?.[1];
-        if (original !== undefined && serial !== undefined)
-          foreign.record(original.node, original.type, Number(serial), original.text, true);
-      } else if (op === TALLY_OP) {
+      if (foreign !== undefined && op === TALLY_OP) {
         const t = parseTally(record.node, run, Number(seq), tally);
         if (t === undefined) malformed++;
         else foreign.tally(t);

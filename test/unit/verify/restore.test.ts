@@ -19,7 +19,7 @@ let serial = 9000;
 function wrappers(type: number, text: string, id: number): string[] {
   return wrapRecords({ kind: 'foreign', type, text }, id).map((r) => {
     const message = r.kind === 'user' ? r.message : '';
-    return `node=dev type=TRUSTED_APP msg=audit(1796487799.000:${serial++}): pid=1 uid=0 auid=4294967295 ses=4294967295 msg='${message} ar_run=${RUN} ar_seq=${++seq} exe="/usr/bin/node" hostname=? addr=? terminal=? res=success'\x1dUID="root" krb5=auditd/dev@R`;
+    return `node=dev type=TRUSTED_APP msg=audit(1796487799.000:${serial++}): pid=1 uid=0 auid=4294967295 ses=4294967295 msg='${message} ar_run=${RUN} exe="/usr/bin/node" hostname=? addr=? terminal=? res=success'\x1dUID="root" krb5=auditd/dev@R`;
   });
 }
 

@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { wrapRecords } from '../../../src/audit/wrapped.js';
+import { Tally } from '../../../src/tap/tally.js';
 import { logFiles, readNumberedRecords } from '../../../src/verify/collector-logs.js';
+import { ForeignLedger } from '../../../src/verify/foreign-ledger.js';
 import { Ledger, type RunReport } from '../../../src/verify/ledger.js';
 import { CLI, run } from '../../harness/exec.js';
 import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';
@@ -150,6 +153,40 @@ describe('verify', () => {
     const r = only(runs);
     assert.deepEqual([r.records, r.missingCount, r.lastSeq], [2, 0, 2]);
     assert.equal(malformed, 2);
+  });
+
+  it("accounts for others' records that arrived only wrapped: wrappers carry ar_run, no ar_seq", () => {
+    const sent =
+      'audit(1764686400.200:7): arch=c000003e syscall=59 success=yes exit=0 a0=1 items=1 key=(null)';
+    const wrapped =
+      'audit(1764686400.300:8): pid=3 uid=0 auid=0 ses=1 msg=\'op=login acct="root" res=failed\'';
+    const tally = new Tally();
+    tally.add(1300, sent);
+    tally.add(1112, wrapped);
+    const t = tally.take();
+    const ours = (message: string, numbering: string) =>
+      `node=dev1 type=TRUSTED_APP msg=audit(1764686401.000:${serial++}): pid=9 uid=0 auid=4294967295 ses=4294967295 ` +
+      `msg='${message}${numbering} exe="/usr/bin/node" hostname=? addr=? terminal=? res=success'\n`;
+    const file = write(
+      [
+        `node=dev1 type=SYSCALL msg=${sent}\n`,
+        ours(t?.kind === 'user' ? t.message : '', ` ar_run="${RUN_A}" ar_seq="1"`),
+        ...wrapRecords({ kind: 'foreign', type: 1112, text: wrapped }, 2).map((w) =>
+          ours(w.kind === 'user' ? w.message : '', ` ar_run="${RUN_A}"`),
+        ),
+        ours('op=set tag="x"', ` ar_run="${RUN_A}"`), // ar_run without ar_seq, not a wrapper: forged
+      ].join(''),
+    );
+    const ledger = new Ledger();
+    const foreign = new ForeignLedger();
+    const summary = readNumberedRecords([file], ledger, foreign);
+    const [others] = foreign.report();
+    assert.deepEqual(
+      [others?.expectedKernel, others?.foundKernel, others?.expectedUser, others?.foundUser],
+      [1, 1, 1, 1],
+    );
+    assert.deepEqual([only(ledger.report()).records, only(ledger.report()).missingCount], [1, 0]);
+    assert.equal(summary.malformed, 1);
   });
 
   it('finds the gaps in the heartbeat count', () => {
