@@ -50,6 +50,17 @@ export interface RetainedInfo {
   readonly queued: boolean;
 }
 
+/** Write positions (from, to]: `to` Infinity for everything after `from`. */
+export interface WriteRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+function within(ranges: readonly WriteRange[], wrote: number): boolean {
+  for (const r of ranges) if (wrote > r.from && wrote <= r.to) return true;
+  return false;
+}
+
 /** Why an entry left the store: its age, or the byte bound before its time. */
 export type Eviction = 'expired' | 'size';
 
@@ -244,20 +255,34 @@ export class Retention {
     return oldest !== undefined && entry.seq >= oldest;
   }
 
-  /** How many entries were last written after write position `position`. */
+  /** How many entries not queued for a re-send were last written after write position `position`. */
   countWrittenAfter(position: number): number {
+    return this.countWrittenWithin([{ from: position, to: Number.POSITIVE_INFINITY }]);
+  }
+
+  /** How many entries not queued for a re-send were last written within one of `ranges` ((from, to]). */
+  countWrittenWithin(ranges: readonly WriteRange[]): number {
     let n = 0;
+    const b = this.#buf;
     for (let o = this.#first(); o >= 0; o = this.#next(o))
-      if (this.#buf.readDoubleLE(o + H.wrote) > position) n++;
+      if (b[o + H.queued] === 0 && within(ranges, b.readDoubleLE(o + H.wrote))) n++;
     return n;
   }
 
-  /** Copies of the entries, oldest first, last written after `position` (the store may change meanwhile). */
+  /** Copies of the entries not queued for a re-send, oldest first, last written after `position`. */
   writtenAfter(position: number): Retained[] {
+    return this.writtenWithin([{ from: position, to: Number.POSITIVE_INFINITY }]);
+  }
+
+  /**
+   * Copies of the entries not queued for a re-send, oldest first, last written within one of `ranges`
+   * (the store may change meanwhile).
+   */
+  writtenWithin(ranges: readonly WriteRange[]): Retained[] {
     const out: Retained[] = [];
     for (let o = this.#first(); o >= 0; o = this.#next(o)) {
       const b = this.#buf;
-      if (b.readDoubleLE(o + H.wrote) <= position) continue;
+      if (b[o + H.queued] === 1 || !within(ranges, b.readDoubleLE(o + H.wrote))) continue;
       const place = { offset: o, generation: this.#generation };
       out.push(
         new Retained(

@@ -6,27 +6,41 @@
  * audisp-remote is stop-and-wait: every record the collector acknowledges is the oldest one still in the
  * FIFO. With the tap, every record entering forwarding gets a position (EOE records excepted: audisp-remote
  * drops them) and the time it entered, and the relay sees each acknowledgement. So:
- * - when audisp-remote stays idle after an acknowledgement (no request for the relay's IDLE_MS; between two records
- *   of its queue it takes microseconds), its queue was empty then, and auditd had handed it everything
- *   that entered more than TRANSIT_MS before: all of that is delivered (an anchor);
- * - after the anchor, each acknowledgement delivers one more position.
+ * - each acknowledgement delivers the next position auditd did not drop (auditd-queue.ts models which
+ *   it dropped when its queue was full);
+ * - when audisp-remote stays idle after an acknowledgement (relay/exchange.ts), its queue was empty then,
+ *   and auditd had handed it everything that entered more than TRANSIT_MS before: all of that is
+ *   delivered (an anchor). It places the count at first, after a lost queue and after the tap missed
+ *   records; otherwise it corrects the count — backwards freely, forwards only as far as the count can
+ *   lag (ANCHOR_SLACK, and the queue model's slack for each time it overflowed): "idle" is seen by the
+ *   daemon's event loop, which may itself have been busy, so an anchor far ahead is a busy audisp-remote
+ *   working off a backlog, not an idle one.
  * When audisp-remote or auditd ends, what they held is exactly what lies past the delivered position.
  * Without the tap (only our records have positions), before the first anchor, or after the tap missed
  * records (an overrun), `delivered` is unknown and recovery falls back to the FIFO's capacity.
  *
- * An anchor only ever understates; so do lost records. Only auditd's own records (DAEMON_*, which the tap
- * does not see) overstate, by one position per acknowledgement of one: `MARGIN` positions before the
- * delivered one are written again for them.
+ * Only auditd's own records (DAEMON_*, which the tap does not see) make the count overstate, by one
+ * position each: `MARGIN` positions before the delivered one are written again for them.
  *
  * @relation(AR-REQ-018)
  */
+import { AuditdQueue, type QueueLimits } from './auditd-queue.js';
 
 /** A record that entered this long before reached audisp-remote (kernel → auditd → pipe). */
 export const TRANSIT_MS = 50;
 /** Positions re-sent before the delivered one (auditd's own records counted as ours; a tap's lag). */
 export const MARGIN = 256;
-/** Entry times remembered (at 500 records/s, two minutes): an older anchor cannot be placed. */
-const HISTORY = 65_536;
+/**
+ * How far an anchor may move the delivered position past the count (records audisp-remote skipped, an
+ * acknowledgement the tap had not yet numbered when the count was full of them).
+ */
+export const ANCHOR_SLACK = 256;
+/**
+ * Positions remembered (entry time, count of every record, and what auditd's queue holds for each):
+ * more than auditd's queue holds (q_depth 99,999) and what it drops in a minute at 2,000 records a
+ * second. An older anchor cannot be placed.
+ */
+const HISTORY = 262_144;
 
 export class Delivery {
   #position = 0;
@@ -40,6 +54,13 @@ export class Delivery {
    */
   #all = 0;
   readonly #allAt = new Float64Array(HISTORY);
+  readonly queue = new AuditdQueue(HISTORY);
+  /** Acknowledgements seen before the tap numbered their records (applied as it does; bounded). */
+  #ahead = 0;
+  /** How far the next anchor may move the delivered position forward (Infinity: anywhere). */
+  #slack = Number.POSITIVE_INFINITY;
+  /** The queue's drop episodes already allowed for in `#slack`. */
+  #episodes = 0;
   #anchorAt = Number.NEGATIVE_INFINITY;
   readonly #now: () => number;
 
@@ -60,7 +81,12 @@ export class Delivery {
   /** The tap reads every record from now on: positions count all of them, not only ours. */
   startTapping(): void {
     this.#tapping = true;
-    this.#delivered = undefined;
+    this.overrun();
+  }
+
+  /** auditd's queue limits (records: q_depth and below). */
+  setQueueLimits(limits: QueueLimits): void {
+    this.queue.setLimits(limits);
   }
 
   get tapping(): boolean {
@@ -79,12 +105,19 @@ export class Delivery {
   /** The tap read a record (EOE excepted); returns its position. */
   tapped(): number {
     this.#all++;
-    return this.#enter();
+    const position = this.#enter();
+    this.queue.entered(position);
+    if (this.#ahead > 0) {
+      this.#ahead--;
+      this.#deliverNext();
+    }
+    return position;
   }
 
   /** The tap read an EOE marker: no position, but it fills auditd's queue like any record. */
   marker(): void {
     this.#all++;
+    this.queue.marker(this.#position);
   }
 
   /** Every record the tap read so far, EOE markers too. */
@@ -99,14 +132,37 @@ export class Delivery {
     return this.#allAt[p % HISTORY];
   }
 
+  /** Records (EOE too) in auditd's queue to audisp-remote as modelled; undefined while delivered is unknown. */
+  queued(): number | undefined {
+    return this.#delivered === undefined ? undefined : this.queue.held;
+  }
+
   /** The tap missed records: acknowledgements can no longer be placed until the next anchor. */
   overrun(): void {
     this.#delivered = undefined;
+    this.resync();
+  }
+
+  /** A queue was lost (audisp-remote or auditd ended): the next anchor places the count wherever it says. */
+  resync(): void {
+    this.#slack = Number.POSITIVE_INFINITY;
   }
 
   /** The collector acknowledged `n` records. */
   acked(n: number): void {
-    if (this.#delivered !== undefined) this.#delivered = Math.min(this.#position, this.#delivered + n);
+    if (this.#delivered === undefined) return;
+    for (let i = 0; i < n; i++) if (!this.#deliverNext()) this.#ahead = Math.min(MARGIN, this.#ahead + 1);
+  }
+
+  /** Delivers the next position the queue did not drop; false when the tap has not numbered it yet. */
+  #deliverNext(): boolean {
+    const delivered = this.#delivered;
+    if (delivered === undefined) return true;
+    const next = this.queue.next(delivered);
+    if (next > this.#position) return false;
+    this.#delivered = next;
+    this.queue.left(next, next > this.#position - HISTORY);
+    return true;
   }
 
   /**
@@ -118,7 +174,16 @@ export class Delivery {
     const at = this.#positionAt(ackAt - TRANSIT_MS);
     if (at === undefined) return;
     this.#anchorAt = ackAt;
+    const episodes = this.queue.episodes;
+    const slack = this.#slack + (episodes - this.#episodes) * this.queue.limits.slack;
+    const delivered = this.#delivered;
+    // Far past the count: audisp-remote was busy with a backlog, not idle (see above).
+    if (delivered !== undefined && at > delivered + slack) return;
     this.#delivered = at;
+    this.#ahead = 0;
+    this.#slack = ANCHOR_SLACK;
+    this.#episodes = episodes;
+    this.queue.reset(at, this.#all - (this.allAt(at) ?? 0));
   }
 
   /** The first position that may not have reached the collector, looking back `capacity` without a count. */

@@ -20,8 +20,13 @@ import type { ForwardingStatus } from './status-reply.js';
 
 /** Room for the kernel's backlog (backlog_limit, 8192 in Debian's audit.rules) and the pipe (64 KiB). */
 export const CAPACITY_MARGIN = 10_000;
-/** auditd's queue is counted full this far below q_depth (its own records; a tick's worth of records). */
-const QUEUE_ROOM = 0.9;
+/**
+ * What the pipe to audisp-remote (64 KiB: ~1,000 short records) and audisp-remote's last read hold
+ * beyond q_depth, generously: the queue model drops only past q_depth and this; and what enters with
+ * more than q_depth less this modelled as held is at risk (the model may count a few records fewer than
+ * auditd holds: auditd's own, an acknowledgement counted before the tap read its record).
+ */
+const QUEUE_SLACK = 2000;
 const EXPIRY_PERIOD_MS = 1000;
 const TICK_MS = 250;
 /** At a stop, how long the relay waits for audisp-remote's next request to hold and hand over. */
@@ -52,7 +57,9 @@ function limitsOf(config: Config) {
 function optionsOf(config: Config, queueDepth: number): RecoveryOptions {
   return {
     capacity: config.auditd.q_depth + queueDepth + CAPACITY_MARGIN,
-    queueRoom: Math.floor(config.auditd.q_depth * QUEUE_ROOM),
+    queueRoom: Math.max(Math.floor(config.auditd.q_depth / 2), config.auditd.q_depth - QUEUE_SLACK),
+    queueCapacity: config.auditd.q_depth + QUEUE_SLACK,
+    queueSlack: QUEUE_SLACK,
     rate: config.daemon.resend_rate,
     // One second's worth at once at most: a larger burst outruns the tap's socket buffer (rmem_max).
     burst: Math.min(config.daemon.resend_rate, Math.floor(config.auditd.q_depth / 2)),

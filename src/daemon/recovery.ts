@@ -8,10 +8,12 @@
  * - audisp-remote ended (crashed, killed, gave up) or auditd was restarted: their queues are gone, and
  *   auditd's kernel records of the restart gap never reached any. Everything past the position the
  *   collector acknowledged (delivery.ts) is at risk;
- * - audisp-remote is held so long that auditd's queue to it may overflow (auditd then drops records with
- *   a syslog line): everything after what that queue holds is at risk.
- * At-risk records are written again once a session carries records (resend.ts). Duplicates at the
- * collector are the price, each marked (`ar_rt`, or wrapped); a record missing is not.
+ * - auditd's queue to audisp-remote may overflow (auditd then drops records with a syslog line): while
+ *   audisp-remote is held, and after, until it has worked off the backlog. Everything that entered while
+ *   the queue counted (delivery.ts) past `queueRoom` is at risk.
+ * At-risk records are written again once a session carries records and auditd's queue has room for them
+ * (resend.ts). Duplicates at the collector are the price, each marked (`ar_rt`, or wrapped); a record
+ * missing is not.
  *
  * What cannot be kept: a record at risk that leaves retention (age or size) before its re-send is lost;
  * it is counted, logged as an error and shown in status, and `auditrelay verify` reports the same records.
@@ -31,8 +33,12 @@ import { mergeByWrite, type ResendCounts, ResendJob } from './resend.js';
 export interface RecoveryOptions {
   /** Records forwarding can hold at once: the look-back when the delivered position is unknown. */
   readonly capacity: number;
-  /** Records (EOE too) auditd's queue to audisp-remote takes while audisp-remote is held (below q_depth). */
+  /** Records (EOE too) auditd's queue to audisp-remote is counted to take (below q_depth). */
   readonly queueRoom: number;
+  /** Records (EOE too) past which auditd certainly drops: q_depth, the pipe and audisp-remote, generously. */
+  readonly queueCapacity: number;
+  /** Of it, what lies beyond q_depth. */
+  readonly queueSlack: number;
   /** Re-sent records per second after the first `burst`. */
   readonly rate: number;
   /** Re-sent records written at once (at most half of auditd's q_depth: the re-send cannot overflow it). */
@@ -69,6 +75,9 @@ export interface RecoveryStatus {
   /** Positions: records that entered forwarding; up to where the collector acknowledged (null: unknown). */
   position: number;
   delivered: number | null;
+  /** Records (EOE too) in auditd's queue to audisp-remote at most, and the room counted (null: unknown). */
+  queued: number | null;
+  queue_room: number;
 }
 
 /** While forwarding carries no records, a heartbeat this often gives audisp-remote something to send. */
@@ -89,8 +98,9 @@ export class Recovery implements RelayObserver, ProcessObserver {
   readonly delivery: Delivery;
   readonly #risk: AtRisk;
   /**
-   * While audisp-remote is held: the position of the collector's last answer, and how many records (EOE
-   * too) had entered by then — what auditd's queue filled from. Undefined while records flow.
+   * While audisp-remote is held: where auditd's queue is counted from when the delivered position is (or
+   * becomes) unknown — the delivered one when held, else a look-back of the FIFO's capacity — and how many
+   * records (EOE too) had entered by then.
    */
   #down: { position: number; all: number } | undefined;
   /** A relay session carries records now. */
@@ -120,6 +130,7 @@ export class Recovery implements RelayObserver, ProcessObserver {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.delivery = new Delivery(this.#now);
+    this.#setQueueLimits(options);
     this.ours = new Retention(limits.ours, (entry, why) => this.#evicted(entry, why, 'ours'));
     this.foreign = new Retention(limits.foreign, (entry, why) => this.#evicted(entry, why, 'foreign'));
     this.#risk = new AtRisk([this.ours, this.foreign]);
@@ -134,6 +145,8 @@ export class Recovery implements RelayObserver, ProcessObserver {
       resent_foreign: this.#counts.foreign,
       position: this.delivery.position,
       delivered: this.delivery.delivered ?? null,
+      queued: this.#queued() ?? null,
+      queue_room: this.#options.queueRoom,
     };
   }
 
@@ -143,12 +156,17 @@ export class Recovery implements RelayObserver, ProcessObserver {
    * runs go to no auditd at all). The first session writes them again — a few duplicates, marked.
    */
   begin(): void {
-    this.#risk.set(0);
+    this.#risk.set(0, 'loss');
   }
 
   /** New capacity and re-send pace (a reload); a running re-send keeps its pace. */
   setOptions(options: RecoveryOptions): void {
     this.#options = options;
+    this.#setQueueLimits(options);
+  }
+
+  #setQueueLimits(o: RecoveryOptions): void {
+    this.delivery.setQueueLimits({ room: o.queueRoom, capacity: o.queueCapacity, slack: o.queueSlack });
   }
 
   /**
@@ -181,17 +199,46 @@ export class Recovery implements RelayObserver, ProcessObserver {
 
   /**
    * Periodic: `idleReplyAt` is the relay's last reply after which audisp-remote was idle (relay.idleReplyAt).
-   * While audisp-remote is held, auditd's queue to it fills with everything entered since its last reply:
-   * past `queueRoom` auditd drops records (newest first), so from there on everything is at risk.
+   * auditd's queue to audisp-remote holds everything entered since the delivered position that it did not
+   * drop (delivery.ts, auditd-queue.ts); what entered past `queueRoom` is at risk. With the delivered
+   * position unknown, a held audisp-remote's queue is counted from where it was held (#down).
    */
   tick(idleReplyAt: number | undefined): void {
     if (idleReplyAt !== undefined) this.delivery.anchor(idleReplyAt);
+    const overflow = this.delivery.queue.takeOverflow();
+    const queued = this.#queued();
+    let from: number | undefined;
+    if (this.delivery.delivered !== undefined) from = overflow === undefined ? undefined : overflow - 1;
+    else if (this.#down !== undefined && queued !== undefined) {
+      const over = queued - this.#options.queueRoom;
+      // Where the queue filled up: at most `over` records back (fewer positions: EOE have none).
+      if (over > 0) from = Math.max(this.#down.position, this.delivery.position - over);
+    }
+    if (from !== undefined) {
+      this.#risk.set(from, 'overflow');
+      if (this.#carrying && this.#job === undefined) this.#resendSoon();
+    } else if (queued === undefined || queued < this.#options.queueRoom)
+      this.#risk.close(this.delivery.position);
+  }
+
+  /** Records (EOE too) in auditd's queue to audisp-remote at most; undefined when it cannot be told. */
+  #queued(): number | undefined {
+    const queued = this.delivery.queued();
+    if (queued !== undefined) return queued;
     const down = this.#down;
-    if (down === undefined) return;
-    const queued = this.delivery.all - down.all;
-    const room = this.#options.queueRoom;
-    // Where the queue filled up: at most `queued − room` records back (fewer positions: EOE have none).
-    if (queued > room) this.#risk.set(Math.max(down.position, this.delivery.position - (queued - room)));
+    return down === undefined ? undefined : this.delivery.all - down.all;
+  }
+
+  /**
+   * Records (EOE too) a re-send may write now: it fills auditd's queue to half its room at most, so the
+   * records that keep coming have the other half (past the room they would be at risk themselves).
+   */
+  #room(): number {
+    // Held: what it wrote would only take the room of the records that keep coming.
+    if (!this.#carrying) return 0;
+    const queued = this.delivery.queued();
+    // Unknown (no tap, or no anchor since it missed records): paced only.
+    return queued === undefined ? this.#options.burst : Math.floor(this.#options.queueRoom / 2) - queued;
   }
 
   // The relay's events (RelayObserver).
@@ -201,14 +248,14 @@ export class Recovery implements RelayObserver, ProcessObserver {
     this.#down = undefined;
     this.#stopProbe();
     this.#status.last_recovery_at = new Date(this.#now()).toISOString();
-    if (this.#risk.from !== undefined && this.#job === undefined) this.#resendSoon();
+    if (this.#risk.any && this.#job === undefined) this.#resendSoon();
   }
 
   /**
    * The collector connection broke (the break is seen later, by a TCP timeout). auditd's queue holds what
-   * the collector had not acknowledged, and fills from there: count from the delivered position — a backlog
-   * left from an earlier outage is in that queue too. Unknown, look back the FIFO's capacity instead
-   * (which overstates the queue: more is put at risk, never less).
+   * the collector had not acknowledged, and fills from there (tick). With the delivered position unknown,
+   * it is counted from a look-back of the FIFO's capacity instead (which overstates the queue: more is put
+   * at risk, never less).
    */
   down(reason: string): void {
     this.#carrying = false;
@@ -228,8 +275,9 @@ export class Recovery implements RelayObserver, ProcessObserver {
    */
   lost(reason: string): void {
     this.#status.queue_losses++;
+    this.delivery.resync();
     this.#cancelJob();
-    this.#risk.set(this.delivery.riskFrom(this.#options.capacity));
+    this.#risk.set(this.delivery.riskFrom(this.#options.capacity), 'loss');
     if (this.#carrying) {
       this.#record(reason);
       this.#resendSoon();
@@ -276,37 +324,48 @@ export class Recovery implements RelayObserver, ProcessObserver {
   }
 
   async #resend(): Promise<void> {
-    const risk = this.#risk.take(this.delivery.position);
-    if (risk === undefined) return;
-    const entries = mergeByWrite(this.ours.writtenAfter(risk.from), this.foreign.writtenAfter(risk.from));
-    const job = new ResendJob(entries.filter((entry) => entry.wrote <= risk.to));
+    if (!this.#risk.any) return;
+    const ranges = this.#risk.take();
+    const job = new ResendJob(
+      mergeByWrite(this.ours.writtenWithin(ranges), this.foreign.writtenWithin(ranges)),
+    );
     this.#job = job;
     const { log } = this.#deps;
     log.notice(`re-sending ${job.entries.length} retained record(s) forwarding may have lost`);
     const o = this.#options;
-    const done = await job.run({ rate: o.rate, burst: o.burst }, this.#deps, this.#counts, (entry) => {
-      // Written again: it is now that recent in the FIFO (the emitter counted the write just before).
-      entry.wrote = this.delivery.position;
-    });
+    const pace = { rate: o.rate, burst: o.burst };
+    const done = await job.run(
+      pace,
+      () => this.#room(),
+      this.#deps,
+      this.#counts,
+      (entry) => {
+        // Written again: it is now that recent in the FIFO (the emitter counted the write just before).
+        entry.wrote = this.delivery.position;
+      },
+    );
     if (!done || this.#job !== job) return;
     this.#job = undefined;
-    this.#risk.clear();
     log.notice(
       `re-sent ${job.entries.length} record(s); lost in all so far: ${this.#status.lost} of ours, ${this.#status.lost_foreign} of others`,
     );
     this.#deps.heartbeat();
+    // A risk found while it ran (auditd's queue still full, a new loss) is the next re-send's.
+    if (this.#risk.any) this.#resendSoon();
   }
 
-  /** A new loss stops the re-send; what it had not written stays at risk, or is lost if gone. */
+  /** A new loss stops the re-send; what it had not written is at risk again, or is lost if gone. */
   #cancelJob(): void {
     const job = this.#job;
     if (job === undefined) return;
     this.#job = undefined;
+    let from = Number.POSITIVE_INFINITY;
     for (const entry of job.cancel()) {
       const store = entry.record.kind === 'foreign' ? this.foreign : this.ours;
-      if (store.holds(entry)) this.#risk.giveBack();
+      if (store.holds(entry)) from = Math.min(from, entry.wrote - 1);
       else this.#countLost(entry, 'expired', entry.record.kind === 'foreign' ? 'foreign' : 'ours');
     }
+    if (from !== Number.POSITIVE_INFINITY) this.#risk.set(from, 'loss');
   }
 
   #evicted(entry: RetainedInfo, why: Eviction, whose: 'ours' | 'foreign'): void {

@@ -1,8 +1,9 @@
 /**
  * Writing retained records again, once forwarding carries records after losing some: ours marked `ar_rt`
  * with their first number and time, another program's or the kernel's wrapped (audit/wrapped.ts), in the
- * order they first entered forwarding, paced (a burst, then `rate` per second) so the re-send never
- * overflows auditd's queue, then a heartbeat. A new loss cancels it; what it had not written stays at risk.
+ * order they first entered forwarding, paced (a burst, then `rate` per second) and only as fast as auditd's
+ * queue has room for them (`room`: a re-send into a full queue is dropped like the records it repairs),
+ * then a heartbeat. A new loss cancels it; what it had not written is at risk again.
  *
  * @relation(AR-REQ-018)
  */
@@ -13,8 +14,12 @@ import type { Retained } from '../audit/retention.js';
 import { wrapRecords } from '../audit/wrapped.js';
 import type { Logger } from '../log/logger.js';
 
-/** Records handed to the emitter before waiting for their outcomes. */
+/** Records handed to the emitter before waiting for their outcomes, and asking for room again. */
 const WINDOW = 1024;
+/** After a window, the tap has read what it wrote (its lag is milliseconds) before room is asked again. */
+const TAP_LAG_MS = 50;
+/** With no room, asked again this often. */
+const ROOM_WAIT_MS = 250;
 
 export interface ResendDeps {
   readonly emit: (record: EmitRecord) => Promise<EmitOutcome>;
@@ -75,41 +80,46 @@ export class ResendJob {
   }
 
   /**
-   * Writes every entry; `written(entry)` after each one the kernel accepted. Resolves true when done,
-   * false when cancelled.
+   * Writes every entry, each only when `room()` (records auditd's queue takes now) covers its records;
+   * `written(entry)` after each one the kernel accepted. Resolves true when done, false when cancelled.
    */
   async run(
     pace: { rate: number; burst: number },
+    room: () => number,
     deps: ResendDeps,
     counts: ResendCounts,
     written: (entry: Retained) => void,
   ): Promise<boolean> {
     const pacer = new Pacer(pace);
-    const outcomes: Array<Promise<void>> = [];
     while (this.#next < this.entries.length) {
-      while (pacer.grant(1) === 0) await sleep(pacer.waitMs());
       if (this.#cancelled) return false;
-      const entry = this.entries[this.#next++];
-      if (entry === undefined) break;
-      entry.queued = false;
-      outcomes.push(this.#write(entry, deps, counts, written));
-      if (outcomes.length >= WINDOW) await Promise.all(outcomes.splice(0));
+      let budget = room();
+      if (budget <= 0) await sleep(ROOM_WAIT_MS);
+      const outcomes: Array<Promise<void>> = [];
+      while (budget > 0 && outcomes.length < WINDOW && this.#next < this.entries.length) {
+        while (pacer.grant(1) === 0) await sleep(pacer.waitMs());
+        if (this.#cancelled) return false;
+        const entry = this.entries[this.#next++];
+        if (entry === undefined) break;
+        entry.queued = false;
+        const records = recordsOf(entry);
+        budget -= records.length;
+        outcomes.push(this.#write(entry, records, deps, counts, written));
+      }
+      await Promise.all(outcomes);
+      if (this.#cancelled) return false;
+      if (outcomes.length > 0 && this.#next < this.entries.length) await sleep(TAP_LAG_MS);
     }
-    await Promise.all(outcomes);
     return !this.#cancelled;
   }
 
   async #write(
     entry: Retained,
+    records: readonly EmitRecord[],
     deps: ResendDeps,
     counts: ResendCounts,
     written: (entry: Retained) => void,
   ): Promise<void> {
-    const record = entry.record;
-    const records =
-      record.kind === 'foreign'
-        ? wrapRecords(record, entry.seq)
-        : [{ ...record, resend: { seq: entry.seq, at: entry.at } }];
     for (const one of records) {
       const outcome = await deps.emit(one);
       if (!outcome.ok) {
@@ -117,10 +127,18 @@ export class ResendJob {
         return;
       }
     }
-    if (record.kind === 'foreign') counts.foreign++;
+    if (entry.record.kind === 'foreign') counts.foreign++;
     else counts.ours++;
     written(entry);
   }
+}
+
+/** What writing an entry again writes: ours marked with its first number and time, others' wrapped. */
+function recordsOf(entry: Retained): EmitRecord[] {
+  const record = entry.record;
+  return record.kind === 'foreign'
+    ? wrapRecords(record, entry.seq)
+    : [{ ...record, resend: { seq: entry.seq, at: entry.at } }];
 }
 
 function describe(entry: Retained): string {

@@ -9,8 +9,9 @@
  * ours or of the others, every duplicate marked.
  */
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { MARGIN } from '../../src/daemon/delivery.js';
 import { nonce } from '../harness/ausearch.js';
 import { run, waitFor } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
@@ -161,7 +162,12 @@ for (const release of RELEASES) {
           sending = false;
           await appLoop;
           await app.close();
+          const seconds = (Date.now() - broke) / 1000 + 2;
           const written = await load.stop();
+          assert.ok(
+            written >= rate * seconds * 0.5,
+            `the load ran: ${written} records of each kind in ${seconds.toFixed(0)} s`,
+          );
           // Everything at the collector: all three kinds, as sent or wrapped.
           let arrived = loadArrived('', load);
           let appSeen = new Set<number>();
@@ -215,5 +221,50 @@ for (const release of RELEASES) {
               `audisp-remote crashes ${crashes}; relay breaks ${status.relay?.breaks ?? '?'}, queue losses ${status.recovery.queue_losses}`,
           );
         });
+
+    // Last: it loses records on purpose, and every later verify of this run would see them.
+    it(`${release.title}: auditd gone longer than retention_window: status counts at most the margin more than verify names`, {
+      timeout: TEST_TIMEOUT_MS,
+    }, async (t) => {
+      const config = readFileSync(lab.daemon.config, 'utf8');
+      writeFileSync(lab.daemon.config, config.replace('[daemon]', '[daemon]\nretention_window = "3s"'));
+      lab.daemon.child.kill('SIGHUP');
+      await waitFor(
+        () => (lab.daemon.log().includes('reloaded configuration') ? true : undefined),
+        5000,
+        'the reload',
+      );
+      const status0 = await awaitSettled(lab);
+      const tag = nonce();
+      const app = await sender(lab, tag);
+      let sending = true;
+      const loop = (async () => {
+        while (sending) {
+          await app.send();
+          await sleep(100);
+        }
+      })();
+      // No auditd for 8 s: what the kernel writes meanwhile reaches none, and ages out of a 3 s retention.
+      await lab.restartDeviceAuditd(8000);
+      await sleep(2000);
+      sending = false;
+      await loop;
+      await app.close();
+      const status = await awaitSettled(lab, 240_000);
+      const { code, report } = await verifyAll(lab, status0.run);
+      const lost = status.recovery.lost;
+      t.diagnostic(
+        `status: ${lost} of ours and ${status.recovery.lost_foreign} of others lost; verify: ${report.missingCount} of ours missing (${JSON.stringify(report.missing)})`,
+      );
+      assert.ok(report.missingCount > 0, 'records written while no auditd ran aged out before their re-send');
+      // Status counts what was at risk when it left retention: all that verify names, and at most the
+      // margin re-sent before the delivered position (which had arrived) more.
+      assert.ok(lost >= report.missingCount, `status ${lost} ≥ verify ${report.missingCount}`);
+      assert.ok(
+        lost <= report.missingCount + MARGIN,
+        `status ${lost} ≤ verify ${report.missingCount} + ${MARGIN}`,
+      );
+      assert.equal(code, 65);
+    });
   });
 }

@@ -68,9 +68,18 @@ describe('retention', () => {
     );
     assert.equal(r.countWrittenAfter(20), 2);
     for (const copy of copies) copy.queued = true;
+    assert.equal(r.countWrittenAfter(20), 0, 'queued for a re-send: not counted, not selected');
+    assert.deepEqual(
+      r.writtenAfter(0).map((e) => e.seq),
+      [1, 2],
+    );
     const [three] = copies;
-    if (three !== undefined) three.wrote = 99;
+    if (three !== undefined) {
+      three.wrote = 99;
+      three.queued = false;
+    }
     assert.equal(r.countWrittenAfter(40), 1, 'the new write position is in the store');
+    if (three !== undefined) three.queued = true;
     r.setLimits({ windowMs: 60_000, maxBytes: 2 * sized(2) }, 0);
     assert.deepEqual(
       evicted.map((e) => e.seq),

@@ -33,6 +33,7 @@ const record = (i: number): EmitRecord => ({
 interface Options {
   capacity: number;
   queueRoom?: number;
+  queueCapacity?: number;
   windowMs?: number;
   maxBytes?: number;
   hold?: boolean;
@@ -51,6 +52,8 @@ function setup(options: Options) {
     {
       capacity: options.capacity,
       queueRoom: options.queueRoom ?? 1_000_000,
+      queueCapacity: options.queueCapacity ?? 2_000_000,
+      queueSlack: 10,
       rate: 1_000_000,
       burst: 1_000_000,
     },
@@ -107,6 +110,13 @@ function setup(options: Options) {
     },
     heartbeats: () => heartbeats,
   };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(done: () => boolean, ms = 3000): Promise<void> {
+  for (const until = Date.now() + ms; !done(); await sleep(10))
+    if (Date.now() > until) throw new Error('timed out');
 }
 
 describe('recovery', () => {
@@ -180,21 +190,66 @@ describe('recovery', () => {
     assert.deepEqual(t.resent(), [8, 9]);
   });
 
-  it('puts at risk what auditd cannot queue while audisp-remote is held past its room', async () => {
-    const t = setup({ capacity: 1_000_000, queueRoom: 5, tap: true });
+  it("puts at risk what enters auditd's queue past its room, and re-sends only as the queue has room", async () => {
+    const t = setup({ capacity: 1_000_000, queueRoom: 10, queueCapacity: 14, tap: true });
     t.others(10, 1);
     t.advance(100);
     t.recovery.tick(t.now()); // audisp-remote idle after a reply: the 10 are delivered
     t.recovery.down('the collector closed the connection');
-    t.others(4, 100);
+    t.others(9, 100);
     t.recovery.tick(undefined);
     assert.equal(t.recovery.status.at_risk, 0, 'within the room');
-    t.others(4, 200);
+    t.others(6, 200); // 20 is the tenth held; 21–24 enter past the room; 25 finds the queue full
     t.recovery.tick(undefined);
-    assert.equal(t.recovery.status.at_risk, 3, 'past the room: positions 16–18');
+    assert.deepEqual([t.recovery.status.at_risk, t.recovery.status.queued], [5, 14]);
     t.recovery.up();
     await t.settle();
-    assert.deepEqual(t.wrapped().map(Number), [16, 17, 18]);
+    assert.deepEqual(t.wrapped(), [], 'not while the queue is full: the re-send would be dropped');
+    t.recovery.acked(12); // audisp-remote works off 11–22: 2 left, the re-send fills to half the room
+    await waitFor(() => t.wrapped().length === 3);
+    await sleep(300);
+    assert.deepEqual(t.wrapped().map(Number), [21, 22, 23]);
+    t.recovery.acked(2);
+    assert.equal(t.recovery.status.delivered, 24);
+    await waitFor(() => t.wrapped().length === 5);
+    assert.deepEqual(t.wrapped().map(Number), [21, 22, 23, 24, 25]);
+    t.recovery.acked(1);
+    assert.equal(t.recovery.status.delivered, 26, 'the dropped 25 is never acknowledged: skipped');
+  });
+
+  it('keeps putting at risk what enters while auditd works off a full queue after the outage', async () => {
+    const t = setup({ capacity: 1_000_000, queueRoom: 10, queueCapacity: 14, tap: true });
+    t.others(10, 1);
+    t.advance(100);
+    t.recovery.tick(t.now()); // the 10 are delivered
+    t.recovery.down('the collector closed the connection');
+    t.others(10, 100); // the queue is at its room
+    t.recovery.up();
+    t.others(3, 200); // still past the room: 21–23 at risk
+    t.recovery.tick(undefined);
+    assert.equal(t.recovery.status.at_risk, 3);
+    t.recovery.acked(10);
+    await waitFor(() => t.wrapped().length === 2);
+    t.recovery.acked(2);
+    await waitFor(() => t.wrapped().length === 3);
+    assert.deepEqual(t.wrapped().map(Number), [21, 22, 23]);
+  });
+
+  it('does not take a busy audisp-remote for an idle one: an anchor far past the count is ignored', () => {
+    const t = setup({ capacity: 1_000_000, tap: true });
+    t.others(10, 1);
+    t.advance(100);
+    t.recovery.tick(t.now());
+    assert.equal(t.recovery.status.delivered, 10);
+    t.others(MARGIN + 100, 100);
+    t.recovery.acked(5);
+    t.advance(100);
+    t.recovery.tick(t.now()); // "idle" as the event loop saw it, with hundreds not yet acknowledged
+    assert.equal(t.recovery.status.delivered, 15, 'the count stands');
+    t.recovery.lost('audisp-remote 3 ended');
+    t.advance(100);
+    t.recovery.tick(t.now()); // after a lost queue, the anchor places the count
+    assert.equal(t.recovery.status.delivered, MARGIN + 110);
   });
 
   it('keeps every unsent record at risk when a second loss cuts a re-send short', async () => {
