@@ -238,32 +238,36 @@ describe('apply', { skip: notRoot }, () => {
     assert.equal((await parse(root.path('bad.conf'))).code, 6);
   });
 
-  it('produces files the real auditd starts with, running audisp-remote to the collector', {
+  it('produces files the real auditd starts with, running audisp-remote to the relay', {
     skip: noKernelAudit,
   }, async () => {
-    const collector = createServer();
-    const connected = new Promise<void>((resolve) =>
-      collector.once('connection', (socket) => {
-        // A stand-in that never acknowledges would hold audisp-remote (stop-and-wait) for seconds at stop.
-        socket.destroy();
-        resolve();
-      }),
-    );
-    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-    const port = (collector.address() as AddressInfo).port;
+    // audisp-remote connects to auditrelay's relay on loopback (relay_port), never to the collector: the
+    // stand-in listens where the relay would.
+    let connections = 0;
+    const relay = createServer((socket) => {
+      connections++;
+      // A stand-in that never acknowledges would hold audisp-remote (stop-and-wait) for seconds at stop.
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const port = (relay.address() as AddressInfo).port;
     const root = newRoot(
-      `[forwarding]\ncollector = "127.0.0.1"\nport = ${port}\ntransport = "tcp"\nallow_plaintext = true\n`,
+      `[forwarding]\ncollector = "127.0.0.1"\nrelay_port = ${port}\ntransport = "tcp"\nallow_plaintext = true\n`,
     );
     assert.equal((await apply(root)).code, 0);
     const auditd = await startDeviceAuditd(root.root);
     try {
       const remote = await waitFor(() => auditd.audispRemote(), 5000, 'audisp-remote to start');
       await run('node', [CLI, 'emit', '--direct', '--type', 'TRUSTED_APP', 'probe=1']);
-      await connected;
+      await waitFor(
+        () => (connections > 0 ? true : undefined),
+        20_000,
+        'audisp-remote to connect to the relay port',
+      );
       assert.equal(auditd.audispRemote(), remote, 'audisp-remote keeps running');
     } finally {
       await auditd.stop();
-      collector.close();
+      relay.close();
     }
   });
 });
