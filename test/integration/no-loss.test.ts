@@ -106,6 +106,10 @@ const OUTAGES: readonly Outage[] = [
   },
 ];
 
+/** How often auditd saw audisp-remote end unexpectedly (a crash or a kill), in this auditd's syslog. */
+const crashCount = (device: Lab['device']) =>
+  device.syslog().filter((l) => /terminated unexpectedly/.test(l)).length;
+
 /** The collector log from `offset` on (the suite's lab writes one file, far below its rotation size). */
 function logSince(lab: Lab, offset: number): string {
   const size = statSync(lab.collector.log).size;
@@ -143,7 +147,10 @@ for (const release of RELEASES) {
       for (const outage of OUTAGES)
         it(`${release.title}, ${rate}/s: ${outage.title}`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
           const offset = statSync(lab.collector.log).size;
-          const crashesBefore = lab.device.syslog().filter((l) => /terminated unexpectedly/.test(l)).length;
+          const deviceBefore = lab.device;
+          const crashesBefore = crashCount(deviceBefore);
+          const atStart = await daemonRecovery(lab);
+          const before = atStart.recovery;
           const tag = nonce();
           const load = startLoad(rate, tag);
           const app = await sender(lab, tag);
@@ -212,13 +219,14 @@ for (const release of RELEASES) {
           assert.equal(others.overruns, 0, 'the tap kept up');
           assert.equal(code, 0, stdout.slice(-2000));
           assert.equal(status.recovery.lost + status.recovery.lost_foreign, 0);
-          const crashes =
-            lab.device.syslog().filter((l) => /terminated unexpectedly/.test(l)).length - crashesBefore;
+          // A restarted auditd is a new process with its own syslog: count what the new one saw.
+          const crashes = crashCount(lab.device) - (lab.device === deviceBefore ? crashesBefore : 0);
+          const r = status.recovery;
           t.diagnostic(
             `${written} kernel + ${written} user records and ${app.acked.length} app events in ${((Date.now() - broke) / 1000).toFixed(0)} s: all at the collector ` +
-              `(${arrived.kernelWrapped} kernel and ${arrived.userWrapped} user only wrapped); re-sent ${status.recovery.resent} of ours and ${status.recovery.resent_foreign} of others; ` +
-              `verify: ${report.duplicates} duplicates of ours (${report.transportRetries} audisp-remote retries), others ${others.foundKernel}/${others.expectedKernel} kernel, ${others.foundUser}/${others.expectedUser} user; ` +
-              `audisp-remote crashes ${crashes}; relay breaks ${status.relay?.breaks ?? '?'}, queue losses ${status.recovery.queue_losses}`,
+              `(${arrived.kernelWrapped} kernel and ${arrived.userWrapped} user only wrapped); re-sent ${r.resent - before.resent} of ours and ${r.resent_foreign - before.resent_foreign} of others; ` +
+              `verify of the run so far: ${report.duplicates} duplicates of ours (${report.transportRetries} audisp-remote retries), others ${others.foundKernel}/${others.expectedKernel} kernel, ${others.foundUser}/${others.expectedUser} user; ` +
+              `audisp-remote ended unexpectedly ${crashes} times (the test's kills included); relay breaks ${(status.relay?.breaks ?? 0) - (atStart.relay?.breaks ?? 0)}, queue losses ${r.queue_losses - before.queue_losses}`,
           );
         });
 
