@@ -3,7 +3,8 @@
  * (audisp/plugins/remote/audisp-remote.c, the collector's src/auditd-listen.c):
  * - transport KRB5: GSS tokens, each a 4-byte big-endian length and that many bytes (send_token);
  * - transport TCP: managed-format messages, a 16-byte header (magic 0xff0000fe, the body length as a
- *   16-bit big-endian number at byte 10) and the body (send_msg_tcp).
+ *   16-bit number at byte 10, both little-endian: lib/private.h's _AUDIT_RMW_PUTN32 writes the low byte
+ *   first) and the body (send_msg_tcp).
  * The relay never looks inside: counting is how it knows whether audisp-remote awaits a reply, and how many
  * records the collector acknowledged. A frame longer than any audisp-remote sends breaks the count.
  *
@@ -65,8 +66,8 @@ export class FrameCounter {
         );
       return length;
     }
-    if (this.#header.readUInt32BE(0) !== RMW_MAGIC)
+    if (this.#header.readUInt32LE(0) !== RMW_MAGIC)
       throw new AuditRelayError('RELAY_FRAMING', 'a managed-format header without its magic number');
-    return this.#header.readUInt16BE(10);
+    return this.#header.readUInt16LE(10);
   }
 }

@@ -10,10 +10,11 @@ function gss(body: number): Buffer {
   return b;
 }
 
+/** A managed-format message as lib/private.h packs it: little-endian, whatever the `N` in its macros says. */
 function rmw(body: number): Buffer {
   const b = Buffer.alloc(16 + body, 7);
-  b.writeUInt32BE(0xff0000fe, 0);
-  b.writeUInt16BE(body, 10);
+  b.writeUInt32LE(0xff0000fe, 0);
+  b.writeUInt16LE(body, 10);
   return b;
 }
 
