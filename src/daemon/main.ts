@@ -5,6 +5,7 @@
  */
 import { libauditTypeTable } from '../audit/type-table.js';
 import { loadConfig } from '../config/load.js';
+import { exitCodeFor } from '../errors/codes.js';
 import { EXIT } from '../errors/exit.js';
 import { createLogger } from '../log/logger.js';
 import { listenFds } from '../systemd/listen-fds.js';
@@ -14,6 +15,9 @@ import { systemAccounts } from './accounts.js';
 import { Daemon } from './daemon.js';
 import { prepareRuntime } from './runtime.js';
 import { onSignals } from './signals.js';
+
+/** How long a daemon that failed to start may take to exit on its own. */
+const STOP_GRACE_MS = 2000;
 
 export async function runDaemon(configFile: string): Promise<void> {
   const log = createLogger();
@@ -28,7 +32,16 @@ export async function runDaemon(configFile: string): Promise<void> {
     listenFds: listenFds(),
     version: version(),
   });
-  await daemon.start();
+  try {
+    await daemon.start();
+  } catch (error) {
+    // What started (the listener, the emitter's worker, the tap) is stopped, so the process exits with
+    // the error's status instead of lingering half-started; should anything still hold the event loop,
+    // the exit is forced.
+    await daemon.stop();
+    setTimeout(() => process.exit(exitCodeFor(error)), STOP_GRACE_MS).unref();
+    throw error;
+  }
   await new Promise<void>((resolve) => {
     const detach = onSignals(
       async (intent) => {

@@ -150,6 +150,11 @@ export const CODES = {
   ),
   SOCKET_PATH_IN_USE: code(EXIT.CONFIG, ['cli'], 'the socket path exists and is not a socket'),
   SOCKET_LISTEN_FAILED: code(EXIT.CONFIG, ['cli'], 'the daemon cannot listen on the socket path'),
+  RELAY_LISTEN_FAILED: code(
+    EXIT.CONFIG,
+    ['cli'],
+    "the daemon cannot listen on the relay's loopback port (below 1024 only root can: under systemd, auditrelay-relay.socket passes it)",
+  ),
   // Our configuration.
   CONFIG_INVALID: code(EXIT.CONFIG, ['cli'], 'the config is wrong; every problem is listed by key path'),
   CONFIG_SYNTAX: code(EXIT.CONFIG, ['cli'], 'the config is not valid TOML'),

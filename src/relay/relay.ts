@@ -12,6 +12,7 @@
  * @relation(AR-REQ-019)
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { AuditRelayError } from '../errors/error.js';
 import type { Logger } from '../log/logger.js';
 import type { Framing } from './frames.js';
 import { loopbackPeerOwner } from './loopback-peer.js';
@@ -78,13 +79,21 @@ export class Relay {
   /** Listens; resolves once connections are accepted. */
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
+      const listen = this.#settings.listen;
+      const where = 'fd' in listen ? `fd ${listen.fd}` : `127.0.0.1:${listen.port}`;
+      this.#server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          new AuditRelayError(
+            'RELAY_LISTEN_FAILED',
+            `the relay cannot listen on ${where}: ${error.code ?? error.message}${error.code === 'EACCES' ? ' (below 1024 only root may listen: under systemd, auditrelay-relay.socket passes the socket)' : ''}`,
+          ),
+        ),
+      );
       const onListening = () => {
-        this.#server.off('error', reject);
+        this.#server.removeAllListeners('error');
         this.#server.on('error', (error) => this.#log.error(`relay: ${error.message}`));
         resolve();
       };
-      const listen = this.#settings.listen;
       if ('fd' in listen) this.#server.listen({ fd: listen.fd }, onListening);
       else this.#server.listen(listen.port, '127.0.0.1', onListening);
     });

@@ -5,8 +5,9 @@
  * reconnect reuses the local port, a stop hands audisp-remote over, and a foreign peer is refused.
  */
 import assert from 'node:assert/strict';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
+import type { AuditRelayError } from '../../../src/errors/error.js';
 import type { Logger } from '../../../src/log/logger.js';
 import { FrameCounter } from '../../../src/relay/frames.js';
 import type { Readiness } from '../../../src/relay/readiness.js';
@@ -125,6 +126,24 @@ describe('relay', () => {
     assert.equal(relay.status().acked, 3);
     assert.equal(relay.status().phase, 'open');
     c.socket.destroy();
+  });
+
+  it('fails to start with RELAY_LISTEN_FAILED when its port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => void taken.close());
+    const port = (taken.address() as AddressInfo).port;
+    const relay = new Relay(
+      { listen: { port }, collector: { host: '127.0.0.1', port: 9 }, framing: 'gss' },
+      async () => ({ ready: true }),
+      { up: () => undefined, down: () => undefined, acked: () => undefined },
+      quiet,
+    );
+    await assert.rejects(relay.start(), (error: AuditRelayError) => {
+      assert.equal(error.code, 'RELAY_LISTEN_FAILED');
+      assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${port}: EADDRINUSE`));
+      return true;
+    });
   });
 
   it('holds the handshake while the collector is unreachable and replays it when it listens', async () => {
