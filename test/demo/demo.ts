@@ -98,7 +98,7 @@ async function showStorage(lab: Lab): Promise<void> {
 
 async function showOutage(lab: Lab): Promise<void> {
   step('a collector outage: the collector auditd stops for 5 s while an application keeps sending');
-  await awaitSettled(lab);
+  const settled = await awaitSettled(lab);
   const tag = `demo-${randomUUID().slice(0, 8)}`;
   const s = await sender(lab, tag);
   await lab.collector.stop();
@@ -116,8 +116,10 @@ async function showOutage(lab: Lab): Promise<void> {
   await awaitEvery(lab, tag, s.acked, 60_000);
   await s.close();
   const { recovery } = await daemonRecovery(lab);
+  const resent =
+    recovery.resent + recovery.resent_foreign - settled.recovery.resent - settled.recovery.resent_foreign;
   out(
-    `  collector back; all ${during} events there ${((Date.now() - back) / 1000).toFixed(1)} s later, ${recovery.resent} of them re-sent (nothing was lost: audisp-remote sent them itself)`,
+    `  collector back; all ${during} events there ${((Date.now() - back) / 1000).toFixed(1)} s later; ${resent} records re-sent by the daemon (the relay held audisp-remote, which sent them itself)`,
   );
   step('auditrelay verify, run on the collector against its log directory');
   const verify = await run(process.execPath, [CLI, 'verify', dirname(lab.collector.log)]);

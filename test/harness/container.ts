@@ -72,6 +72,8 @@ export async function bootContainer(
     '--boot',
     '--register=no',
     '--keep-unit',
+    // The unit grants the daemon CAP_AUDIT_READ (the tap); nspawn's default bounding set lacks it.
+    '--capability=CAP_AUDIT_READ',
     ...bindArgs,
   ];
   const [file = 'unshare', ...args] = withPrivateMounts(

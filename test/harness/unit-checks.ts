@@ -15,6 +15,16 @@ export async function mainPid(box: Container): Promise<string> {
   ).stdout.trim();
 }
 
+/** The running daemon's pid; fails (with the unit's journal) when the service has none. */
+async function runningPid(box: Container): Promise<string> {
+  const pid = await mainPid(box);
+  if (!/^[1-9]\d*$/.test(pid)) {
+    const journal = await box.exec(['journalctl', '-u', 'auditrelay', '--no-pager', '-o', 'cat']);
+    assert.fail(`auditrelay.service has no main process (MainPID ${pid}):\n${journal.stdout.slice(-3000)}`);
+  }
+  return pid;
+}
+
 async function journalHas(box: Container, text: string): Promise<true | undefined> {
   const journal = await box.exec(['journalctl', '-u', 'auditrelay', '--no-pager', '-o', 'cat']);
   return journal.stdout.includes(text) ? true : undefined;
@@ -38,7 +48,7 @@ export async function expectSocketActivation(box: Container, emit: readonly stri
 }
 
 export async function expectReload(box: Container): Promise<void> {
-  const before = await mainPid(box);
+  const before = await runningPid(box);
   const reload = await box.exec(['systemctl', 'reload', 'auditrelay.service']);
   assert.equal(reload.code, 0, reload.stderr);
   await waitFor(() => journalHas(box, 'reloaded configuration'), 10_000, 'the reload in the journal');
@@ -46,7 +56,8 @@ export async function expectReload(box: Container): Promise<void> {
 }
 
 export async function expectWatchdogRestart(box: Container): Promise<void> {
-  const frozen = await mainPid(box);
+  // Never `kill -STOP 0`: that would stop the shell's own process group.
+  const frozen = await runningPid(box);
   await box.exec(['/bin/sh', '-c', `kill -STOP ${frozen}`]);
   await waitFor(() => journalHas(box, "Failed with result 'watchdog'"), 20_000, 'the watchdog to fire');
   const restarted = await waitFor(

@@ -31,8 +31,11 @@ const skip = await whyNot();
 const UNIT_DIR = '/usr/lib/systemd/system';
 const CLI_IN = '/usr/lib/auditrelay/dist/src/cli.js';
 
-/** The daemon's config, with the [forwarding] section apply needs (the KDC is the lab's, on loopback). */
-function configText(port: number): string {
+/**
+ * The daemon's config, with the [forwarding] section apply needs (the KDC is the lab's, on loopback);
+ * `queueDepth` lands in audisp-remote.conf, so a change of it is a pending write.
+ */
+function configText(queueDepth: number): string {
   return [
     '[daemon]',
     'heartbeat_interval = "0s"',
@@ -42,7 +45,8 @@ function configText(port: number): string {
     'types = ["TRUSTED_APP"]',
     '[forwarding]',
     'collector = "127.0.0.1"',
-    `port = ${port}`,
+    'port = 6060',
+    `queue_depth = ${queueDepth}`,
     `service_principal = "auditd/${COLLECTOR_NAME}"`,
     '',
   ].join('\n');
@@ -73,7 +77,7 @@ describe('under a real systemd', { skip }, () => {
     dir = makeTempDir('auditrelay-container-');
     const installed = await run('node', [CLI, 'install', '--root', join(dir, 'root')]);
     assert.equal(installed.code, 0, installed.stderr);
-    writeFileSync(join(dir, 'auditrelay.toml'), configText(6060));
+    writeFileSync(join(dir, 'auditrelay.toml'), configText(65536));
     writeFileSync(join(dir, 'auditd.service'), AUDITD_STAND_IN);
     kdc = await startKdc();
     await kdc.addPrincipal(`auditd/${COLLECTOR_NAME}`);
@@ -85,6 +89,7 @@ describe('under a real systemd', { skip }, () => {
       [`${root}/usr/lib/auditrelay`, '/usr/lib/auditrelay'],
       [`${root}${UNIT_DIR}/auditrelay.service`, '/etc/systemd/system/auditrelay.service'],
       [`${root}${UNIT_DIR}/auditrelay.socket`, '/etc/systemd/system/auditrelay.socket'],
+      [`${root}${UNIT_DIR}/auditrelay-relay.socket`, '/etc/systemd/system/auditrelay-relay.socket'],
       [`${root}${UNIT_DIR}/auditrelay-apply.service`, '/etc/systemd/system/auditrelay-apply.service'],
       [join(dir, 'auditd.service'), '/etc/systemd/system/auditd.service'],
       ['/sbin/audisp-remote', '/usr/sbin/audisp-remote'],
@@ -114,6 +119,8 @@ describe('under a real systemd', { skip }, () => {
 
   it('starts the service on the first event and records it from inside the sandbox', async () => {
     assert.equal((await inside('systemctl', 'enable', '--now', 'auditrelay.socket')).code, 0);
+    // The relay's port is below 1024: systemd listens and passes it to the unprivileged daemon.
+    assert.equal((await inside('systemctl', 'enable', '--now', 'auditrelay-relay.socket')).code, 0);
     const emit = [
       '/usr/bin/node',
       CLI_IN,
@@ -127,6 +134,10 @@ describe('under a real systemd', { skip }, () => {
     const status = (await inside('systemctl', 'show', '-p', 'StatusText', '--value', 'auditrelay.service'))
       .stdout;
     assert.match(status, /emitted/);
+    const full = JSON.parse((await inside('/usr/bin/node', CLI_IN, 'status', '--json')).stdout) as {
+      daemon: { relay: { listening: string } | null };
+    };
+    assert.match(full.daemon.relay?.listening ?? '', /from systemd/, "the relay listens on systemd's socket");
   });
 
   it('reloads on systemctl reload', () => expectReload(box));
@@ -208,14 +219,14 @@ describe('under a real systemd', { skip }, () => {
       readFileSync(other).toString('base64'),
     );
     // A pending change (in place: the file is bind-mounted), so a write would show.
-    writeFileSync(join(dir, 'auditrelay.toml'), configText(6061));
+    writeFileSync(join(dir, 'auditrelay.toml'), configText(32768));
     const failed = await inside('systemctl', 'restart', 'auditrelay-apply.service');
     assert.notEqual(failed.code, 0, 'the unit fails');
     const journal = (await inside('journalctl', '-u', 'auditrelay-apply', '--no-pager', '-o', 'cat')).stdout;
     assert.match(journal, /nothing written \(--force writes anyway\) \[PREFLIGHT_FAILED\]/);
     assert.match(
       (await inside('cat', '/etc/audit/audisp-remote.conf')).stdout,
-      /^port = 6060$/m,
+      /^queue_depth = 65536$/m,
       'unchanged',
     );
     assert.equal((await inside('systemctl', 'restart', 'auditrelay.service')).code, 0);
