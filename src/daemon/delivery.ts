@@ -12,9 +12,12 @@
  *   and auditd had handed it everything that entered more than TRANSIT_MS before: all of that is
  *   delivered (an anchor). It places the count at first, after a lost queue and after the tap missed
  *   records; otherwise it corrects the count — backwards freely, forwards only as far as the count can
- *   lag (ANCHOR_SLACK, and the queue model's slack for each time it overflowed): "idle" is seen by the
- *   daemon's event loop, which may itself have been busy, so an anchor far ahead is a busy audisp-remote
- *   working off a backlog, not an idle one.
+ *   lag: ANCHOR_SLACK in all until the next resync, and the queue model's slack for each time it
+ *   overflowed. "Idle" is seen by the daemon's event loop, which may itself have been busy (a timer runs
+ *   before the poll that would have read audisp-remote's next request), so an anchor ahead of the count
+ *   may be a busy audisp-remote working off a backlog. The budget is spent, not renewed, by each forward
+ *   move: many such anchors during a long backlog (a slow link) once moved the count past MARGIN and lost
+ *   records at the next lost queue.
  * When audisp-remote or auditd ends, what they held is exactly what lies past the delivered position.
  * Without the tap (only our records have positions), before the first anchor, or after the tap missed
  * records (an overrun), `delivered` is unknown and recovery falls back to the FIFO's capacity.
@@ -31,10 +34,11 @@ export const TRANSIT_MS = 50;
 /** Positions re-sent before the delivered one (auditd's own records counted as ours; a tap's lag). */
 export const MARGIN = 256;
 /**
- * How far an anchor may move the delivered position past the count (records audisp-remote skipped, an
- * acknowledgement the tap had not yet numbered when the count was full of them).
+ * How far anchors may move the delivered position past the count in all between two resyncs (an
+ * acknowledgement the tap had not yet numbered when the count was full of them): half of MARGIN, so a
+ * count moved forward by mistake still re-sends what it skipped.
  */
-export const ANCHOR_SLACK = 256;
+export const ANCHOR_SLACK = MARGIN / 2;
 /**
  * Positions remembered (entry time, count of every record, and what auditd's queue holds for each):
  * more than auditd's queue holds (q_depth 99,999) and what it drops in a minute at 2,000 records a
@@ -181,7 +185,11 @@ export class Delivery {
     if (delivered !== undefined && at > delivered + slack) return;
     this.#delivered = at;
     this.#ahead = 0;
-    this.#slack = ANCHOR_SLACK;
+    // The first anchor after a resync places the count; later ones spend the budget going forward.
+    this.#slack =
+      delivered === undefined || slack === Number.POSITIVE_INFINITY
+        ? ANCHOR_SLACK
+        : slack - Math.max(0, at - delivered);
     this.#episodes = episodes;
     this.queue.reset(at, this.#all - (this.allAt(at) ?? 0));
   }
