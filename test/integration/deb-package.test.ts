@@ -10,6 +10,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { whyNoDebian13Root } from '../harness/debian13-root.js';
+import { run } from '../harness/exec.js';
 import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
 import { buildDeb, inScratchRoot, lintDeb } from '../packaging/deb.js';
 
@@ -45,6 +46,14 @@ describe('the Debian 13 package', { skip: whyNoDebian13Root() }, () => {
     );
   });
 
+  it('Debian 13: holds no link to a path of the build machine', async () => {
+    const listed = await run('dpkg-deb', ['-c', deb]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const links = listed.stdout.split('\n').filter((l) => l.startsWith('l'));
+    const absolute = links.filter((l) => / -> \//.test(l) && !l.endsWith(' -> /dev/null'));
+    assert.deepEqual(absolute, [], 'links point inside the package (or mask a unit with /dev/null)');
+  });
+
   it('Debian 13: installs with its dependencies from the registry, runs, and purges without a trace', () => {
     const name = basename(deb);
     const named =
@@ -61,6 +70,7 @@ describe('the Debian 13 package', { skip: whyNoDebian13Root() }, () => {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query field, not a JavaScript template
       'dpkg-query -W -f "\\${Conffiles}" auditrelay | grep -q auditrelay.toml && echo "CONFFILE=yes"',
       'dpkg -L auditrelay > /tmp/ours',
+      'while read -r f; do if [ -L "$f" ] && [ ! -e "$f" ]; then echo "DANGLING=$f"; fi; done < /tmp/ours',
       'apt-get purge -y -qq auditrelay >/dev/null 2>&1',
       'while read -r f; do if [ -e "$f" ] && [ ! -d "$f" ]; then echo "LEFT=$f"; fi; done < /tmp/ours',
       `${named} | comm -13 /tmp/before-names - | sed 's/^/LEFT=/'`,
@@ -76,6 +86,11 @@ describe('the Debian 13 package', { skip: whyNoDebian13Root() }, () => {
     assert.equal(m.get('USER'), 'yes', 'postinst created the user');
     assert.equal(m.get('GROUP'), 'yes', 'and the clients group');
     assert.equal(m.get('CONFFILE'), 'yes', '/etc/auditrelay/auditrelay.toml is a conffile');
+    assert.deepEqual(
+      output.split('\n').filter((l) => l.startsWith('DANGLING=')),
+      [],
+      'every installed link resolves',
+    );
     assert.deepEqual(
       output.split('\n').filter((l) => l.startsWith('LEFT=')),
       [],

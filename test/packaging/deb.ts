@@ -60,8 +60,11 @@ function inRoot(root: string, binds: Parameters<typeof chrootSteps>[1], command:
 function layModules(tree: string): void {
   const modules = join(tree, PROGRAM, 'node_modules');
   rmSync(modules, { recursive: true, force: true });
-  cpSync(debian13NodeModules(REPO_ROOT), modules, { recursive: true });
+  // verbatimSymlinks: cpSync would otherwise rewrite npm's relative links to absolute paths of this machine.
+  cpSync(debian13NodeModules(REPO_ROOT), modules, { recursive: true, verbatimSymlinks: true });
   for (const extra of [
+    // npm's command shims: nothing on a device runs them.
+    '.bin',
     '@koromix/koffi-linux-x64/musl_x64',
     'kerberos/build/Release/obj.target',
     'kerberos/build/Release/.deps',
