@@ -18,6 +18,14 @@ const absolutePath = z
 const name = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a user or group name');
 const id = z.number().int().min(0).max(4_294_967_294);
 const mode = z.string().regex(/^0[0-7]{3}$/, 'must be an octal mode such as "0660"');
+/** The size of a retention ring: 16 MiB unless set, at most 1 GiB, 0 keeps nothing. */
+const ringBytes = () =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(1024 * 1024 * 1024)
+    .default(16 * 1024 * 1024);
 
 const daemon = z.strictObject({
   socket: absolutePath
@@ -108,26 +116,14 @@ const daemon = z.strictObject({
       'reload: how long each record is kept in memory (never on disk) to be written again when auditd or ' +
         'audisp-remote lost it; what is lost past it is counted in status and reported missing by verify.',
     ),
-  retention_bytes: z
-    .number()
-    .int()
-    .min(0)
-    .max(1024 * 1024 * 1024)
-    .default(16 * 1024 * 1024)
-    .describe(
-      'reload: the memory retention takes, at most (record text + a 48-byte header each); past it the oldest records ' +
-        'leave early (counted). 0 keeps nothing.',
-    ),
-  foreign_retention_bytes: z
-    .number()
-    .int()
-    .min(0)
-    .max(1024 * 1024 * 1024)
-    .default(16 * 1024 * 1024)
-    .describe(
-      'reload: the memory kept for records of other programs and of the kernel (read by the tap; record text + ' +
-        'a 48-byte header each), to write them again, wrapped, when auditd or audisp-remote lost them. 0 keeps nothing.',
-    ),
+  retention_bytes: ringBytes().describe(
+    'reload: the memory retention takes, at most (record text + a 48-byte header each); past it the oldest records ' +
+      'leave early (counted). 0 keeps nothing.',
+  ),
+  foreign_retention_bytes: ringBytes().describe(
+    'reload: the memory kept for records of other programs and of the kernel (read by the tap; record text + ' +
+      'a 48-byte header each), to write them again, wrapped, when auditd or audisp-remote lost them. 0 keeps nothing.',
+  ),
   resend_rate: z
     .number()
     .int()

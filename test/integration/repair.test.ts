@@ -45,6 +45,17 @@ for (const release of RELEASES) {
       const { stdout } = await run(process.execPath, args);
       return (JSON.parse(stdout) as { problems: Array<{ code: string }> }).problems.map((p) => p.code);
     };
+    /** What auditrelay-repair.path starts: repair, as root, with the configured restart command. */
+    const repair = () =>
+      run(process.execPath, [
+        CLI,
+        'repair',
+        '--config',
+        lab.daemon.config,
+        '--state-dir',
+        join(dir, 'state'),
+        '--json',
+      ]);
 
     it(`${release.title}: auditd is restarted within a minute once it no longer starts audisp-remote`, {
       timeout: 240_000,
@@ -86,16 +97,7 @@ for (const release of RELEASES) {
         'the request',
       );
       assert.ok((await problems()).includes('AUDISP_REMOTE_STOPPED'), 'status names it');
-      // What auditrelay-repair.path starts: repair, as root, with the configured restart command.
-      const repaired = await run(process.execPath, [
-        CLI,
-        'repair',
-        '--config',
-        lab.daemon.config,
-        '--state-dir',
-        join(dir, 'state'),
-        '--json',
-      ]);
+      const repaired = await repair();
       assert.equal(repaired.code, 0, repaired.stdout + repaired.stderr);
       assert.equal((JSON.parse(repaired.stdout) as { state: string }).state, 'auditd-restarted');
       assert.ok(existsSync(flag), 'the restart command ran');
@@ -118,15 +120,7 @@ for (const release of RELEASES) {
       assert.equal((others?.missingKernel ?? 0) + (others?.missingUser ?? 0), 0, JSON.stringify(others));
       assert.equal(code, 0, stdout.slice(-1500));
       // A second repair finds forwarding running and does nothing.
-      const again = await run(process.execPath, [
-        CLI,
-        'repair',
-        '--config',
-        lab.daemon.config,
-        '--state-dir',
-        join(dir, 'state'),
-        '--json',
-      ]);
+      const again = await repair();
       assert.equal((JSON.parse(again.stdout) as { state: string }).state, 'healthy');
       t.diagnostic(
         `${kills} kills exhausted max_restarts = 2; repaired ${(repairedIn / 1000).toFixed(1)} s after; ${s.acked.length} events all at the collector`,
