@@ -20,6 +20,11 @@ export class TickWriter {
     return this.#pending !== '';
   }
 
+  /** Characters waiting for the end of the tick (replies are ASCII JSON: bytes). */
+  get pendingLength(): number {
+    return this.#pending.length;
+  }
+
   write(text: string): void {
     if (this.#pending === '') {
       process.nextTick(() => {

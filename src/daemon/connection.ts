@@ -3,8 +3,11 @@
  * writes exactly one reply per request in request order, and stops reading — instead of buffering — when
  * it has too many unanswered requests or the daemon's queue to the kernel is full. The limits hold per
  * request: the lines of one chunk after the limit is reached wait, unread, until there is room again.
- * A connection that sends no request for the idle timeout closes; blank lines and bytes of an unfinished
- * line do not count as requests.
+ * A request stays in flight until its reply has left for the kernel's socket buffer: a client that writes
+ * and never reads fills that buffer, then REPLY_BACKLOG_BYTES of ours, and is no longer read — the daemon
+ * never holds more than that of its replies. One read answers at most LINES_PER_TURN requests before the
+ * other connections get their turn. A connection that sends no request for the idle timeout closes (at
+ * once if its replies cannot leave); blank lines and bytes of an unfinished line do not count as requests.
  *
  * @relation(AR-REQ-006)
  */
@@ -34,6 +37,10 @@ interface Slot {
 }
 
 const NEWLINE = 0x0a;
+/** Replies held for a client that does not read them, beyond the kernel's socket buffer: then we stop reading. */
+export const REPLY_BACKLOG_BYTES = 64 * 1024;
+/** Requests framed from one read before the event loop serves everyone else. */
+export const LINES_PER_TURN = 128;
 
 /** Only JSON whitespace: a keep-alive a client may send, not a request. */
 function isBlank(line: Buffer): boolean {
@@ -56,6 +63,8 @@ export class Connection {
   /** Bytes received after the last line we could take: framed once the limits allow. */
   #unread: Buffer | undefined;
   #idle: NodeJS.Timeout | undefined;
+  /** A read stopped after LINES_PER_TURN: the rest is framed on the next turn of the event loop. */
+  #yielding = false;
 
   constructor(socket: Socket, peer: Sender, host: ConnectionHost) {
     this.peer = peer;
@@ -66,6 +75,7 @@ export class Connection {
     });
     this.#restartIdle();
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', () => this.updateFlow());
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       clearTimeout(this.#idle);
@@ -85,7 +95,7 @@ export class Connection {
    */
   updateFlow(): void {
     const unread = this.#unread;
-    if (unread !== undefined && !this.#full()) {
+    if (unread !== undefined && !this.#yielding && !this.#full()) {
       this.#unread = undefined;
       this.#frame(unread);
     }
@@ -110,13 +120,24 @@ export class Connection {
   }
 
   #full(): boolean {
-    return this.#slots.length >= this.#host.limits().maxInFlight || this.#host.congested();
+    return (
+      this.#slots.length >= this.#host.limits().maxInFlight ||
+      this.#unflushedBytes() > REPLY_BACKLOG_BYTES ||
+      this.#host.congested()
+    );
+  }
+
+  /** Our replies not yet in the kernel's socket buffer. */
+  #unflushedBytes(): number {
+    return this.#socket.writableLength + this.#out.pendingLength;
   }
 
   #restartIdle(): void {
     clearTimeout(this.#idle);
     this.#idle = setTimeout(() => {
-      if (this.#slots.length === 0) this.#socket.end();
+      // Replies the client never read would keep an ended socket open for ever.
+      if (this.#slots.length === 0 && this.#socket.writableLength > 0) this.#socket.destroy();
+      else if (this.#slots.length === 0) this.#socket.end();
       else this.#restartIdle();
     }, this.#host.limits().idleTimeoutMs);
     this.#idle.unref();
@@ -130,13 +151,24 @@ export class Connection {
   /** Takes the lines of `bytes` one by one while the limits allow; keeps the rest unread. */
   #frame(bytes: Buffer): void {
     let start = 0;
+    let taken = 0;
     for (let nl = bytes.indexOf(NEWLINE); nl >= 0; nl = bytes.indexOf(NEWLINE, start)) {
       this.#take(bytes.subarray(start, nl));
       start = nl + 1;
+      taken++;
       // Lines already received are answered even while draining for a stop: the client sent them.
       if (this.#broken || this.#socket.destroyed) return;
       if (start < bytes.length && this.#full()) {
         this.#unread = bytes.subarray(start);
+        return;
+      }
+      if (start < bytes.length && taken >= LINES_PER_TURN) {
+        this.#unread = bytes.subarray(start);
+        this.#yielding = true;
+        setImmediate(() => {
+          this.#yielding = false;
+          this.updateFlow();
+        });
         return;
       }
     }

@@ -258,6 +258,53 @@ describe('daemon protocol', { skip }, () => {
     }
   });
 
+  it('holds its RSS flat against a client that writes and never reads, while serving others', async () => {
+    const held = await startDaemon({ config: configFor([0], ['TRUSTED_APP'], 'idle_timeout = "60s"') });
+    const rssMiB = () => {
+      const line = readFileSync(`/proc/${held.child.pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)/m);
+      return Number(line?.[1] ?? 0) / 1024;
+    };
+    const hostile = await RawClient.connect(held.socket);
+    const other = await connect(held.socket);
+    try {
+      await other.send({ type: 'TRUSTED_APP', fields: { warm: 1 } });
+      const before = rssMiB();
+      hostile.socket.pause();
+      // `{}` lines are refused at once (EVENT_INVALID): before replies counted as in flight, 18 MB of
+      // them took the daemon from 69 to 1,925 MiB in 60 s.
+      const chunk = '{}\n'.repeat(20_000);
+      let sent = 0;
+      let peak = before;
+      let slowest = 0;
+      const until = Date.now() + 8000;
+      const writer = (async () => {
+        while (Date.now() < until && !hostile.socket.destroyed) {
+          if (!hostile.socket.write(chunk))
+            await Promise.race([
+              new Promise((resolve) => hostile.socket.once('drain', resolve)),
+              new Promise((resolve) => setTimeout(resolve, 200)),
+            ]);
+          else sent += chunk.length;
+        }
+      })();
+      while (Date.now() < until) {
+        const started = Date.now();
+        await other.send({ type: 'TRUSTED_APP', fields: { served: 1 } });
+        slowest = Math.max(slowest, Date.now() - started);
+        peak = Math.max(peak, rssMiB());
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await writer;
+      assert.ok(peak - before < 40, `RSS grew ${Math.round(peak - before)} MiB (${before} → ${peak})`);
+      assert.ok(slowest < 2000, `another client waited ${slowest} ms`);
+      assert.ok(sent < 8 * 1024 * 1024, `the daemon kept reading: ${sent} bytes taken`);
+    } finally {
+      hostile.socket.destroy();
+      await other.close();
+      await held.stop();
+    }
+  });
+
   it('applies backpressure: the queue to the kernel stays bounded under a flood, and every request is answered', async () => {
     const flood = await startDaemon({
       config: configFor([0], ['TRUSTED_APP'], 'queue_limit = 64\nmax_in_flight = 64'),

@@ -8,7 +8,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Sender } from '../../../src/audit/record.js';
-import { Connection, type ConnectionHost, type ConnectionLimits } from '../../../src/daemon/connection.js';
+import {
+  Connection,
+  type ConnectionHost,
+  type ConnectionLimits,
+  LINES_PER_TURN,
+  REPLY_BACKLOG_BYTES,
+} from '../../../src/daemon/connection.js';
 import type { Reply } from '../../../src/daemon/protocol.js';
 import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';
 
@@ -129,6 +135,49 @@ describe('connection', () => {
     host.release();
     await tick();
     assert.equal(host.seen.length, 4);
+    client.destroy();
+  });
+
+  it('stops reading a client that does not read its replies, and serves it again when it does', async (t) => {
+    const host = new FakeHost({ ...LIMITS, maxInFlight: 100_000 });
+    const { client, replies } = await open(host);
+    t.after(() => client.destroy());
+    client.pause();
+    // Each reply echoes its ~100-byte line: 20,000 of them are ~2 MB, far more than the socket buffers.
+    const line = (i: number) => `{"n":${i},"pad":"${'p'.repeat(80)}"}\n`;
+    const total = 20_000;
+    for (let i = 0; i < total; i += 500)
+      client.write(Array.from({ length: 500 }, (_, j) => line(i + j)).join(''));
+    await tick(300);
+    const seenWhileBlocked = host.seen.length;
+    assert.ok(
+      seenWhileBlocked < total / 2,
+      `taken ${seenWhileBlocked} requests from a client that reads nothing`,
+    );
+    const held = seenWhileBlocked * line(0).length;
+    assert.ok(held > REPLY_BACKLOG_BYTES, 'the kernel buffer and our backlog fill first');
+    await tick(200);
+    assert.equal(host.seen.length, seenWhileBlocked, 'no more is read while nothing drains');
+    client.resume();
+    for (let i = 0; i < 100 && replies().length < total; i++) await tick(50);
+    assert.equal(replies().length, total, 'every request answered once the client reads');
+    client.destroy();
+  });
+
+  it('frames at most LINES_PER_TURN requests of one read before others get a turn', async (t) => {
+    const host = new FakeHost({ ...LIMITS, maxInFlight: 100_000 });
+    let framedBeforeOthers = -1;
+    const handle = host.handle.bind(host);
+    host.handle = (line, peer, answer) => {
+      if (host.seen.length === 0) setImmediate(() => (framedBeforeOthers = host.seen.length));
+      handle(line, peer, answer);
+    };
+    const { client, replies } = await open(host);
+    t.after(() => client.destroy());
+    client.write(Array.from({ length: 1000 }, (_, i) => `{"n":${i}}\n`).join(''));
+    for (let i = 0; i < 40 && replies().length < 1000; i++) await tick(25);
+    assert.equal(replies().length, 1000);
+    assert.equal(framedBeforeOthers, LINES_PER_TURN);
     client.destroy();
   });
 
