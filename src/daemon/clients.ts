@@ -12,6 +12,7 @@ import type { Logger } from '../log/logger.js';
 import { Admission } from './admission.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { errorReply, formatReply, type Reply, RequestError } from './protocol.js';
+import type { StatusPacing } from './status-service.js';
 
 /** Refused connections are logged at most once per this interval, with the count since the last log. */
 const REFUSAL_LOG_MS = 10_000;
@@ -20,7 +21,7 @@ export interface ClientsDeps {
   /** The kernel's identity of the peer of an accepted socket; throws when it has none. */
   readonly identify: (socket: Socket) => Sender;
   /** Answers one request line through `answer`, exactly once. */
-  readonly handle: (line: Buffer, peer: Sender, answer: (reply: Reply) => void) => void;
+  readonly handle: (line: Buffer, peer: Sender, answer: (reply: Reply) => void, pacing: StatusPacing) => void;
   readonly config: () => Config['daemon'];
   /** True while the queue to the kernel is full. */
   readonly congested: () => boolean;

@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import type { Sender } from '../audit/record.js';
 import { TickWriter } from '../tick-writer.js';
 import { errorReply, formatReply, type Reply, RequestError } from './protocol.js';
+import { newStatusPacing, type StatusPacing } from './status-service.js';
 
 export interface ConnectionLimits {
   readonly maxLineBytes: number;
@@ -24,8 +25,11 @@ export interface ConnectionLimits {
 
 /** What a connection needs from the daemon. */
 export interface ConnectionHost {
-  /** Answers one request line (its bytes, without the newline) through `answer`, exactly once. */
-  handle(line: Buffer, peer: Sender, answer: (reply: Reply) => void): void;
+  /**
+   * Answers one request line (its bytes, without the newline) through `answer`, exactly once; `pacing`
+   * is this connection's, for status requests.
+   */
+  handle(line: Buffer, peer: Sender, answer: (reply: Reply) => void, pacing: StatusPacing): void;
   limits(): ConnectionLimits;
   /** True while the queue to the kernel is full: no connection reads. */
   congested(): boolean;
@@ -65,6 +69,7 @@ export class Connection {
   #idle: NodeJS.Timeout | undefined;
   /** A read stopped after LINES_PER_TURN: the rest is framed on the next turn of the event loop. */
   #yielding = false;
+  readonly #pacing = newStatusPacing();
 
   constructor(socket: Socket, peer: Sender, host: ConnectionHost) {
     this.peer = peer;
@@ -79,6 +84,7 @@ export class Connection {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       clearTimeout(this.#idle);
+      this.#pacing.cancel();
       this.#drained?.();
       host.closed(this);
     });
@@ -189,7 +195,7 @@ export class Connection {
     this.#restartIdle();
     const slot: Slot = { text: undefined };
     this.#slots.push(slot);
-    this.#host.handle(line, this.peer, (reply) => this.#answer(slot, reply));
+    this.#host.handle(line, this.peer, (reply) => this.#answer(slot, reply), this.#pacing);
   }
 
   #keepPartial(rest: Buffer): void {

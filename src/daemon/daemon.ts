@@ -28,6 +28,7 @@ import { handleRequest, type RequestContext } from './requests.js';
 import { prepareRuntime, type Runtime, restartOnlyChanges } from './runtime.js';
 import { identifySender } from './sender.js';
 import type { DaemonStatus } from './status-reply.js';
+import { StatusService } from './status-service.js';
 
 export interface DaemonDeps {
   readonly log: Logger;
@@ -99,12 +100,16 @@ export class Daemon {
       refusals: this.#refusals,
       log: this.#deps.log,
       runtime: () => this.#runtime,
-      status: () => this.status(),
+      status: new StatusService({
+        build: () => this.status(),
+        named: (peer) => this.#runtime.policy.names(peer),
+        now: () => this.#now(),
+      }),
       now: () => this.#now(),
     };
     this.#clients = new Clients({
       identify: deps.identify ?? ((socket) => identifySender(socketFd(socket))),
-      handle: (line, peer, answer) => handleRequest(this.#requests, line, peer, answer),
+      handle: (line, peer, answer, pacing) => handleRequest(this.#requests, line, peer, answer, pacing),
       config: () => this.#runtime.config.daemon,
       congested: () => this.#emitter.pending >= this.#runtime.config.daemon.queue_limit,
       log: deps.log,

@@ -32,6 +32,13 @@ export class Policy {
     this.#rules = rules;
   }
 
+  /** Whether some rule names `principal` (its uid or one of its groups), whatever the types. */
+  names(principal: Principal): boolean {
+    return this.#rules.some(
+      (rule) => rule.uids.has(principal.uid) || principal.gids.some((gid) => rule.gids.has(gid)),
+    );
+  }
+
   /** The name of the first rule allowing `principal` to emit `type`, or undefined (denied). */
   allows(principal: Principal, type: number): string | undefined {
     for (const rule of this.#rules) {

@@ -19,7 +19,7 @@ import { type Counters, countKernelFailure } from './counters.js';
 import { errorReply, parseRequest, type Reply, RequestError, type RequestId } from './protocol.js';
 import type { RefusalReporter } from './refusals.js';
 import type { Runtime } from './runtime.js';
-import type { DaemonStatus } from './status-reply.js';
+import type { StatusPacing, StatusService } from './status-service.js';
 
 export interface RequestContext {
   readonly emitter: EmitterPort;
@@ -30,7 +30,7 @@ export interface RequestContext {
   /** The daemon's clock (ms since the epoch). */
   now(): number;
   runtime(): Runtime;
-  status(): DaemonStatus;
+  readonly status: StatusService;
 }
 
 /** Validates, checks policy and encodes the event, then hands the record to the emitter. */
@@ -54,6 +54,25 @@ function handleEvent(
   const record = buildRecord(event, peer, runtime.config.daemon.max_record_bytes);
   ctx.counters.accepted++;
   ctx.emitter.submit(record, (outcome) => answer(outcomeReply(ctx, id, outcome)));
+}
+
+/** Root and the peers a rule names get the status, paced per connection; others are refused. */
+function handleStatus(
+  ctx: RequestContext,
+  id: RequestId,
+  peer: Sender,
+  answer: (reply: Reply) => void,
+  pacing: StatusPacing,
+): void {
+  if (!ctx.status.mayAsk(peer)) {
+    ctx.counters.refusedPolicy++;
+    ctx.refusals.refused(peer, 'POLICY_DENIED', 'status');
+    throw new AuditRelayError(
+      'POLICY_DENIED',
+      `uid ${peer.uid} may not read the daemon's status: only root and the senders a [[clients]] rule names may`,
+    );
+  }
+  ctx.status.serve(pacing, (status) => answer({ id, ok: true, status }));
 }
 
 function outcomeReply(ctx: RequestContext, id: RequestId, outcome: EmitOutcome): Reply {
@@ -80,12 +99,13 @@ export function handleRequest(
   line: Uint8Array,
   peer: Sender,
   answer: (reply: Reply) => void,
+  pacing: StatusPacing,
 ): void {
   let id: RequestId = null;
   try {
     const request = parseRequest(line);
     id = request.id;
-    if (request.kind === 'status') answer({ id, ok: true, status: ctx.status() });
+    if (request.kind === 'status') handleStatus(ctx, id, peer, answer, pacing);
     else handleEvent(ctx, id, request.event, peer, answer);
   } catch (error) {
     answer(failureReply(ctx, id, error));

@@ -305,6 +305,36 @@ describe('daemon protocol', { skip }, () => {
     }
   });
 
+  it('serves events promptly while 16 connections flood it with status requests', async () => {
+    const askers = await Promise.all(Array.from({ length: 16 }, () => RawClient.connect(daemon.socket)));
+    const other = await connect(daemon.socket);
+    try {
+      const burst = '{"request":"status"}\n'.repeat(3000);
+      const until = Date.now() + 5000;
+      const flood = setInterval(() => {
+        for (const asker of askers) if (asker.socket.writableLength < 1 << 20) asker.write(burst);
+      }, 50);
+      let slowest = 0;
+      let events = 0;
+      while (Date.now() < until) {
+        const started = Date.now();
+        await other.send({ type: 'TRUSTED_APP', fields: { beside: 'status flood' } });
+        slowest = Math.max(slowest, Date.now() - started);
+        events++;
+      }
+      clearInterval(flood);
+      // Before status was paced per connection and cached, each 64 KiB chunk was ~3,000 replies built
+      // and serialised in one turn of the loop.
+      assert.ok(slowest < 1000, `an event waited ${slowest} ms behind the status flood`);
+      assert.ok(events > 50, `only ${events} events in 5 s`);
+      const answered = await askers[0]?.reply();
+      assert.equal(answered?.['ok'], true, 'the askers are answered too');
+    } finally {
+      for (const asker of askers) asker.socket.destroy();
+      await other.close();
+    }
+  });
+
   it('applies backpressure: the queue to the kernel stays bounded under a flood, and every request is answered', async () => {
     const flood = await startDaemon({
       config: configFor([0], ['TRUSTED_APP'], 'queue_limit = 64\nmax_in_flight = 64'),

@@ -77,6 +77,8 @@ describe('daemon (fakes at its seams)', () => {
   let emitter: FakeEmitter | undefined;
   let daemon: Daemon;
   let client: AuditRelayClient;
+  /** The uid the fake identifier gives the next connection. */
+  let peerUid = 1000;
   const deps = {
     log: silentLogger(),
     notifier: new Notifier(silentLogger(), {
@@ -88,7 +90,7 @@ describe('daemon (fakes at its seams)', () => {
     listenFds: {},
     version: '0.0.0-test',
     makeEmitter: (options: EmitterOptions) => (emitter = new FakeEmitter(options)),
-    identify: () => ({ pid: 4242, uid: 1000, gid: 1000, gids: [1000] }),
+    identify: () => ({ pid: 4242, uid: peerUid, gid: peerUid, gids: [peerUid] }),
     now: () => 1_000_000,
   };
 
@@ -132,6 +134,18 @@ describe('daemon (fakes at its seams)', () => {
     assert.equal(status.kernel.last_error, 'EPERM');
     assert.equal(status.uptime_s, 0, 'the injected clock');
     assert.equal(status.forwarding, null);
+  });
+
+  it('answers status only to root and to the senders a rule names; others are refused and audited', async () => {
+    peerUid = 2000;
+    const stranger = await connect(socket);
+    peerUid = 1000;
+    const before = emitter?.records.length ?? 0;
+    await assert.rejects(stranger.status(), { code: 'POLICY_DENIED' });
+    await stranger.close();
+    assert.equal(emitter?.records.length, before + 1, 'one refusal record');
+    assert.match(text(emitter?.records.at(-1)), /auditrelay-refusal/);
+    assert.equal((await client.status()).version, '0.0.0-test', 'the rule names uid 1000');
   });
 
   it('reloads a changed policy, and keeps the running one when the new file is bad', async () => {
