@@ -39,8 +39,11 @@ export interface AuditEvent {
  * not ending in `:` (ausearch drops the trailing colon when it reads the record back).
  */
 export const OP_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9_.:-]{0,62}[A-Za-z0-9_.-])?$/;
-/** The op names of the daemon's own records (heartbeats, refusal summaries): no client may use them. */
-export const RESERVED_OP_PREFIX = 'auditrelay-';
+/**
+ * The op names of the daemon's own records (heartbeats, refusal summaries, wrappers, tallies): no client
+ * may use any op spelled like them (`auditrelay-refusal`, `auditrelay.x`, `AuditRelay_y`).
+ */
+export const RESERVED_OP_PREFIX = 'auditrelay';
 /** libaudit cuts `acct` at UT_NAMESIZE bytes without telling: refuse instead. */
 export const ACCT_MAX_BYTES = 32;
 

@@ -20,7 +20,9 @@ const RESERVED_NAMES = new Set([
   ...['sgid', 'fsgid', 'ses', 'subj', 'exe', 'comm', 'hostname', 'addr', 'terminal', 'tty', 'res'],
   ...['result', 'success', 'op', 'acct', 'id', 'key', 'seq', 'grantors', 'cwd', 'proctitle', 'exit'],
   ...['syscall', 'arch', 'items', 'obj', 'uuid', 'vm', 'saddr', 'laddr', 'lport', 'rport', 'path'],
-  'auditrelay',
+  // Our own records' fields (refusal reports, wrappers, tallies) and the field the collector appends
+  // after a Kerberos client's record.
+  ...['auditrelay', 'reason', 'event', 'refused', 'senders', 'krb5'],
 ]);
 export const RESERVED_PREFIXES = ['sender_', 'ar_', 'hb_'] as const;
 

@@ -33,18 +33,22 @@ export class RequestError extends AuditRelayError {
   }
 }
 
+/**
+ * A string, or an integer JSON carries exactly: a number past 2^53 (or with a fraction) comes back from
+ * JSON.parse rounded, and its reply would name another request.
+ */
 function readId(value: unknown): RequestId {
   if (value === undefined || value === null) return null;
   if (
     (typeof value === 'string' && value.length <= 128) ||
-    (typeof value === 'number' && Number.isFinite(value))
+    (typeof value === 'number' && Number.isSafeInteger(value))
   ) {
     return value;
   }
   throw new RequestError(
     null,
     'REQUEST_ID_INVALID',
-    '"id" must be a string (at most 128 characters) or a number',
+    '"id" must be a string (at most 128 characters) or an integer within ±(2^53 − 1)',
   );
 }
 

@@ -26,6 +26,10 @@ describe('protocol v1', () => {
     assert.throws(() => parseRequest(line('"str"')), { code: 'REQUEST_MALFORMED' });
     assert.throws(() => parseRequest(line('{"id":{"a":1}}')), { code: 'REQUEST_ID_INVALID' });
     assert.throws(() => parseRequest(line(`{"id":"${'x'.repeat(129)}"}`)), { code: 'REQUEST_ID_INVALID' });
+    // JSON.parse would round these: the reply would carry another request's id.
+    assert.throws(() => parseRequest(line('{"id":9007199254740993}')), { code: 'REQUEST_ID_INVALID' });
+    assert.throws(() => parseRequest(line('{"id":1.5}')), { code: 'REQUEST_ID_INVALID' });
+    assert.equal(parseRequest(line('{"id":9007199254740991,"request":"status"}')).id, 9007199254740991);
     assert.throws(
       () => parseRequest(line('{"id":3,"request":"x"}')),
       (e: unknown) => (e as { id: unknown }).id === 3,
