@@ -5,6 +5,10 @@
  * boot's for them so `status` can name the loss. auditd stops reporting after a while ("reporting limit
  * reached"), so the count is a lower bound.
  *
+ * Only lines journald itself attributes to root processes named auditd or audisp-remote count (`_UID=0`
+ * and `_COMM`, which journald takes from the kernel, ANDed; the two names ORed): the syslog identifier is
+ * whatever the writer chose, and `logger -t auditd` from any user would otherwise mark a device unhealthy.
+ *
  * @relation(AR-REQ-015)
  */
 import { execFileSync } from 'node:child_process';
@@ -24,9 +28,10 @@ const ARGS = [
   '--no-pager',
   '--quiet',
   '--output=short-iso',
-  '--identifier=auditd',
-  '--identifier=audisp-remote',
   '--grep=queue (to plugins )?is full',
+  '_UID=0',
+  '_COMM=auditd',
+  '_COMM=audisp-remote',
 ];
 
 const journalctl: JournalRunner = (args) => {

@@ -144,7 +144,7 @@ describe('under a real systemd', { skip }, () => {
 
   it('kills and restarts a daemon that stops pinging the watchdog', () => expectWatchdogRestart(box));
 
-  it('status names drop lines in the journal (written here with logger, as auditd writes them)', async () => {
+  it("status names drop lines that root's auditd wrote to the journal, not lines anyone tagged auditd", async () => {
     type Status = { system: { journal: { lines: number } | null }; problems: Array<{ code: string }> };
     const status = async (): Promise<Status> =>
       JSON.parse((await inside('/usr/bin/node', CLI_IN, 'status', '--json')).stdout);
@@ -152,8 +152,32 @@ describe('under a real systemd', { skip }, () => {
     const before = await status();
     assert.notEqual(before.system.journal, null, 'journald answers');
     assert.equal(dropped(before), false);
-    // auditd's words when its queue to plugins overflows (seen in the lab's syslog at q_depth 65536).
-    await inside('logger', '--tag', 'auditd', 'queue to plugins is full - dropping event');
+    // auditd's words when its queue to plugins overflows (seen in the lab's syslog at q_depth 65536),
+    // first from an unprivileged user under auditd's identifier, even from a program named auditd.
+    const words = 'queue to plugins is full - dropping event';
+    await inside('install', '-m', '0755', '/usr/bin/logger', '/run/auditd');
+    await inside(
+      'setpriv',
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      'logger',
+      '--tag',
+      'auditd',
+      words,
+    );
+    await inside(
+      'setpriv',
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      '/run/auditd',
+      '--tag',
+      'auditd',
+      words,
+    );
+    // Then as root's auditd writes them: a process named auditd, alive while journald reads its name.
+    await inside('/bin/sh', '-c', `(echo '${words}'; sleep 2) | /run/auditd --tag auditd`);
     const after = await waitFor(
       async () => {
         const s = await status();
@@ -162,7 +186,8 @@ describe('under a real systemd', { skip }, () => {
       10_000,
       'status to name the drop',
     );
-    assert.equal(after.system.journal?.lines, 1);
+    assert.equal(after.system.journal?.lines, 1, "only root's auditd line counts");
+    await inside('rm', '-f', '/run/auditd');
   });
 
   it('applies the forwarding configuration as root, with a real ticket, and restarts auditd', async () => {

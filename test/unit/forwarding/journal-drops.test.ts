@@ -15,7 +15,13 @@ describe('journal drops', () => {
       () => true,
     );
     assert.deepEqual(drops, { lines: 2, last: LINE.replace('20:01:02', '20:01:03') });
-    assert.ok(asked.includes('--boot') && asked.includes('--identifier=auditd'));
+    assert.ok(asked.includes('--boot'));
+    // What journald attributes (root, the process's name), never the writer's own identifier.
+    assert.deepEqual(
+      asked.filter((a) => !a.startsWith('--')),
+      ['_UID=0', '_COMM=auditd', '_COMM=audisp-remote'],
+    );
+    assert.ok(!asked.some((a) => a.startsWith('--identifier')));
   });
 
   it('reads "nothing matched" (exit 1) as no drops, and a failure or no journald as unknown', () => {
