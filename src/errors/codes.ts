@@ -39,7 +39,7 @@ export const CODES = {
   REQUEST_ID_INVALID: code(
     EXIT.DATAERR,
     ['reply'],
-    '`id` is not a string of at most 128 characters or a number',
+    '`id` is not a string of at most 128 characters or an integer within ±(2^53 − 1)',
   ),
   REQUEST_UNKNOWN: code(EXIT.DATAERR, ['reply'], '`request` is neither `event` nor `status`'),
   REQUEST_TOO_LONG: code(
@@ -90,7 +90,7 @@ export const CODES = {
   EVENT_OP_RESERVED: code(
     EXIT.DATAERR,
     ['reply', 'cli'],
-    "`op` starts with `auditrelay-`: the daemon's own records use it",
+    "`op` starts with `auditrelay` (any case, any separator): the daemon's own records use it",
   ),
   EVENT_ACCT_INVALID: code(
     EXIT.DATAERR,

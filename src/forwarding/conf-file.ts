@@ -1,9 +1,17 @@
 /**
  * A model of audit's own `key = value` config files (auditd.conf, audisp-remote.conf, plugins.d/*.conf),
- * after audit-userspace's nv_split(): tokens separated by single spaces, `#` starts a comment line, lines
- * are read into 128-byte buffers. Parsing keeps every line (comments, blanks, order) so that rewriting one
- * key changes exactly that line. Keys match as audit's parsers match them, with strcasecmp(), and a later
- * line overrides an earlier one: `Write_Logs = yes` after `write_logs = no` means yes.
+ * after audit-userspace's nv_split(): tokens separated by single spaces, `#` starts a comment line. Parsing
+ * keeps every line (comments, blanks, order) so that rewriting one key changes exactly that line. Keys
+ * match as audit's parsers match them, with strcasecmp(), and a later line overrides an earlier one:
+ * `Write_Logs = yes` after `write_logs = no` means yes.
+ *
+ * Each parser's line reading is modelled too (3.0.9 and 4.0.2 alike), because a line it does not read as
+ * written must not count as a setting:
+ * - `skip160` (auditd.conf, src/auditd-config.c; plugins.d, audisp/audispd-pconfig.c): fgets into 160
+ *   bytes, and a piece without a newline is "too long" and skipped with the rest of its line — so a line
+ *   of 159 bytes or more, and a last line without a newline, are no settings at all;
+ * - `split128` (audisp-remote.conf, audisp/plugins/remote/remote-config.c): fgets into 128 bytes, each
+ *   127-byte piece of a longer line read as a line of its own — a setting can hide in a long comment.
  */
 import { AuditRelayError } from '../errors/error.js';
 import { MAX_LINE_BYTES } from './audit-parsers.js';
@@ -16,7 +24,22 @@ type Line =
       readonly value: string;
       readonly text: string | undefined;
     }
-  | { readonly kind: 'other'; readonly text: string };
+  | { readonly kind: 'other'; readonly text: string }
+  /** A line its parser reads in pieces (`split128`): kept verbatim, its pieces' settings count. */
+  | { readonly kind: 'pieces'; readonly text: string; readonly settings: readonly Setting[] };
+
+interface Setting {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** How a parser reads lines (see above). */
+export type LineReading = 'skip160' | 'split128';
+
+/** auditd.conf and plugin files: fgets(buf, 160) keeps at most 158 bytes and the newline. */
+export const SKIP160_MAX_BYTES = 158;
+/** audisp-remote.conf: fgets(buf, 128) reads pieces of at most 127 bytes. */
+const SPLIT128_PIECE_BYTES = 127;
 
 /** audit compares keywords with strcasecmp(). */
 const sameKey = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -28,22 +51,36 @@ export class ConfFile {
     this.#lines = lines;
   }
 
-  /** Parses file text; lines that are not `key = value` are kept verbatim. */
-  static parse(text: string): ConfFile {
-    const body = text.endsWith('\n') ? text.slice(0, -1) : text;
-    const lines: Line[] = body === '' ? [] : body.split('\n').map(parseLine);
+  /** Parses file text as `reading` reads it; lines that are not `key = value` are kept verbatim. */
+  static parse(text: string, reading: LineReading): ConfFile {
+    const terminated = text.endsWith('\n');
+    const body = terminated ? text.slice(0, -1) : text;
+    const texts = body === '' ? [] : body.split('\n');
+    const lines = texts.map((line, i): Line => {
+      const bytes = Buffer.byteLength(line);
+      if (reading === 'skip160') {
+        const unterminated = i === texts.length - 1 && !terminated;
+        return bytes > SKIP160_MAX_BYTES || unterminated ? { kind: 'other', text: line } : parseLine(line);
+      }
+      if (bytes <= SPLIT128_PIECE_BYTES) return parseLine(line);
+      const settings = pieces(line).flatMap((piece) => {
+        const parsed = parseLine(piece);
+        return parsed.kind === 'setting' ? [{ key: parsed.key, value: parsed.value }] : [];
+      });
+      return { kind: 'pieces', text: line, settings };
+    });
     return new ConfFile(lines);
   }
 
   /** The value audit would use: that of the last line for `key`, in any letter case. */
   get(key: string): string | undefined {
-    const values = this.#lines.filter((l) => l.kind === 'setting' && sameKey(l.key, key));
-    const last = values.at(-1);
-    return last?.kind === 'setting' ? last.value : undefined;
+    return settingsOf(this.#lines)
+      .filter((s) => sameKey(s.key, key))
+      .at(-1)?.value;
   }
 
   keys(): string[] {
-    return this.#lines.flatMap((l) => (l.kind === 'setting' ? [l.key] : []));
+    return settingsOf(this.#lines).map((s) => s.key);
   }
 
   /**
@@ -63,12 +100,17 @@ export class ConfFile {
       const line = this.#lines[i];
       if (line?.kind === 'setting' && sameKey(line.key, key)) this.#lines.splice(i, 1);
     }
+    // A long line whose pieces set the key would override ours, wherever it is.
+    for (let i = this.#lines.length - 1; i >= 0; i--) {
+      const line = this.#lines[i];
+      if (line?.kind === 'pieces' && line.settings.some((s) => sameKey(s.key, key))) this.#lines.splice(i, 1);
+    }
   }
 
   /** Renders the file; throws CONFIG_LINE_TOO_LONG when a setting would not fit audit's line buffer. */
   render(): string {
     const out = this.#lines.map((line) => {
-      if (line.kind === 'other' || line.text !== undefined) return line.text;
+      if (line.kind !== 'setting' || line.text !== undefined) return line.text;
       const text = `${line.key} = ${line.value}`;
       if (Buffer.byteLength(text) > MAX_LINE_BYTES) {
         throw new AuditRelayError('CONFIG_LINE_TOO_LONG', `"${text}" is longer than ${MAX_LINE_BYTES} bytes`);
@@ -77,6 +119,19 @@ export class ConfFile {
     });
     return out.length === 0 ? '' : `${out.join('\n')}\n`;
   }
+}
+
+function settingsOf(lines: readonly Line[]): Setting[] {
+  return lines.flatMap((l) => (l.kind === 'setting' ? [l] : l.kind === 'pieces' ? l.settings : []));
+}
+
+/** The pieces fgets(buf, 128) reads of a long line: 127 bytes each (a UTF-8 character may be cut). */
+function pieces(line: string): string[] {
+  const bytes = Buffer.from(line);
+  const out: string[] = [];
+  for (let at = 0; at < bytes.length; at += SPLIT128_PIECE_BYTES)
+    out.push(bytes.subarray(at, at + SPLIT128_PIECE_BYTES).toString('latin1'));
+  return out;
 }
 
 function parseLine(text: string): Line {

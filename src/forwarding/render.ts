@@ -22,7 +22,7 @@ export const RELAY_ADDRESS = '127.0.0.1';
  * the collector's service, so its GSS session is with the collector, end to end.
  */
 export function renderAudispRemote(f: ForwardingConfig): string {
-  const file = ConfFile.parse(`${HEADER}\n`);
+  const file = ConfFile.parse(`${HEADER}\n`, 'split128');
   const settings: Array<[string, string]> = [
     ['remote_server', RELAY_ADDRESS],
     ['port', String(f.relay_port)],
@@ -58,7 +58,7 @@ export function renderAudispRemote(f: ForwardingConfig): string {
 
 /** plugins.d/au-remote.conf: auditd starts /sbin/audisp-remote and feeds it every record as text. */
 export function renderAuRemotePlugin(): string {
-  const file = ConfFile.parse(`${HEADER}\n`);
+  const file = ConfFile.parse(`${HEADER}\n`, 'skip160');
   for (const [key, value] of [
     ['active', 'yes'],
     ['direction', 'out'],
@@ -85,7 +85,7 @@ export function managedAuditdKeys(a: AuditdConfig): Array<[string, string]> {
 
 /** auditd.conf with only the managed keys changed; every other line and comment kept as it was. */
 export function renderAuditd(current: string, a: AuditdConfig): string {
-  const file = ConfFile.parse(current);
+  const file = ConfFile.parse(current, 'skip160');
   for (const [key, value] of managedAuditdKeys(a)) file.set(key, value);
   return file.render();
 }

@@ -28,7 +28,8 @@ export function findStorageLeaks(
   remoteConf: string | undefined,
 ): StorageLeak[] {
   const leaks: StorageLeak[] = [];
-  const writeLogs = auditdConf === undefined ? undefined : ConfFile.parse(auditdConf).get('write_logs');
+  const writeLogs =
+    auditdConf === undefined ? undefined : ConfFile.parse(auditdConf, 'skip160').get('write_logs');
   if (auditdConf !== undefined && writeLogs?.toLowerCase() !== 'no') {
     leaks.push({
       code: 'LEAK_WRITE_LOGS',
@@ -36,7 +37,10 @@ export function findStorageLeaks(
       fix: 'run auditrelay apply (it sets write_logs = no)',
     });
   }
-  if (remoteConf !== undefined && ConfFile.parse(remoteConf).get('mode')?.toLowerCase() === 'forward') {
+  if (
+    remoteConf !== undefined &&
+    ConfFile.parse(remoteConf, 'split128').get('mode')?.toLowerCase() === 'forward'
+  ) {
     leaks.push({
       code: 'LEAK_QUEUE_FILE',
       message: 'audisp-remote.conf has mode = forward: records are queued in a file on the device',

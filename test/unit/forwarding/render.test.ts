@@ -19,7 +19,7 @@ describe('rendering the managed files', () => {
     assert.ok(f !== undefined);
     const text = renderAudispRemote(f);
     assert.equal(text, golden('audisp-remote.conf'));
-    const keys = ConfFile.parse(text).keys();
+    const keys = ConfFile.parse(text, 'split128').keys();
     assert.ok(keys.every((k) => (AUDISP_REMOTE_KEYWORDS as readonly string[]).includes(k)));
     assert.ok(text.split('\n').every((line) => Buffer.byteLength(line) <= 127));
   });
