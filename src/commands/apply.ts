@@ -3,7 +3,7 @@
  * forward every record to the collector and store none — atomically, idempotently, and only after the
  * Kerberos preflight passed (unless --force).
  */
-import { join } from 'node:path';
+
 import type { CommandModule } from 'yargs';
 import { AuditRelayError } from '../errors/error.js';
 import { detectAudit } from '../forwarding/installed-audit.js';
@@ -12,6 +12,7 @@ import { restartCommand, runRestart } from '../forwarding/restart.js';
 import { unifiedDiff } from '../forwarding/unified-diff.js';
 import { clearJournal, commitAll, journalPath, resumeJournal } from '../forwarding/write-journal.js';
 import { type PreflightReport, preflight } from '../kerberos/preflight.js';
+import { underRoot } from '../root-path.js';
 import { checkLines } from './check-lines.js';
 import { loadForwardingConfig } from './load-config.js';
 import { CONFIG_OPTION, JSON_OPTION } from './options.js';
@@ -96,7 +97,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
   handler: async (args) => {
     const { config, forwarding } = await loadForwardingConfig(args.config);
     const write = !args['dry-run'] && !args.diff;
-    const journal = join(args.root, journalPath(config.auditd.config_dir));
+    const journal = underRoot(args.root, journalPath(config.auditd.config_dir));
     // A change a crash interrupted is finished first (it passed its own preflight): the plan then starts
     // from a consistent set, and the restart that change still needs is not lost.
     const resumed = (write ? resumeJournal(journal) : undefined) ?? [];

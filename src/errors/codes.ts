@@ -149,6 +149,22 @@ export const CODES = {
     'another daemon already listens on the socket path',
   ),
   SOCKET_PATH_IN_USE: code(EXIT.CONFIG, ['cli'], 'the socket path exists and is not a socket'),
+  SOCKET_DIR_UNSAFE: code(
+    EXIT.CONFIG,
+    ['cli'],
+    'the socket directory is not owned by root or the daemon, or others can write to it: another user could swap the socket for a link',
+  ),
+  ROOT_PATH_SYMLINK: code(
+    EXIT.CONFIG,
+    ['cli'],
+    'a path under --root is a symbolic link, which could lead out of the root: not followed',
+  ),
+  ROOT_PATH_OUTSIDE: code(EXIT.DATAERR, ['cli'], 'a path leaves the root (`..`)'),
+  MANIFEST_LINE_INVALID: code(
+    EXIT.DATAERR,
+    ['cli'],
+    'a line of the install manifest names a path install does not write: not removed',
+  ),
   SOCKET_LISTEN_FAILED: code(EXIT.CONFIG, ['cli'], 'the daemon cannot listen on the socket path'),
   RELAY_LISTEN_FAILED: code(
     EXIT.CONFIG,

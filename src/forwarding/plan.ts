@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditRelayError } from '../errors/error.js';
+import { underRoot } from '../root-path.js';
 import { isVerifiedRelease, VERIFIED_RELEASES } from './audit-parsers.js';
 import type { AuditInstall } from './installed-audit.js';
 import { renderAudispRemote, renderAuditd, renderAuRemotePlugin } from './render.js';
@@ -41,7 +42,7 @@ function read(path: string): string | undefined {
 }
 
 function planned(root: string, devicePath: string, after: string): PlannedFile {
-  const path = join(root, devicePath);
+  const path = underRoot(root, devicePath);
   const before = read(path);
   return { devicePath, path, before, after, mode: 0o640, changed: before !== after };
 }
@@ -87,7 +88,7 @@ export function makePlan(config: ApplyConfig, root: string, install: AuditInstal
     warnings.push('PLAINTEXT: transport = tcp sends every audit record unencrypted (lab use only)');
   const dir = auditd.config_dir;
   const auditdPath = join(dir, 'auditd.conf');
-  const currentAuditd = read(join(root, auditdPath));
+  const currentAuditd = read(underRoot(root, auditdPath));
   if (currentAuditd === undefined) {
     throw new AuditRelayError(
       'APPLY_NO_AUDITD_CONF',

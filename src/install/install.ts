@@ -16,6 +16,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { AuditRelayError } from '../errors/error.js';
+import { underRoot } from '../root-path.js';
 import { COMMAND, CONFIG_FILE, FILES, MANIFEST, PROGRAM_DIR, TREES } from './layout.js';
 
 export interface InstallReport {
@@ -41,8 +43,8 @@ function pruneDevDependencies(dir: string): void {
   }
 }
 
-function place(root: string, to: string, written: string[]): string {
-  const target = join(root, to);
+function place(root: string, to: string, written: string[], lastMayBeLink = false): string {
+  const target = underRoot(root, to, lastMayBeLink);
   mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
   written.push(`/${to}`);
   return target;
@@ -64,10 +66,10 @@ export function install(root: string): InstallReport {
   }
   pruneDevDependencies(join(root, PROGRAM_DIR));
   chmodSync(join(root, PROGRAM_DIR, 'dist/src/cli.js'), 0o755);
-  const link = place(root, COMMAND.link, written);
+  const link = place(root, COMMAND.link, written, true);
   rmSync(link, { force: true });
   symlinkSync(COMMAND.target, link);
-  const config = join(root, CONFIG_FILE);
+  const config = underRoot(root, CONFIG_FILE);
   const configKept = existsSync(config);
   if (!configKept) {
     mkdirSync(dirname(config), { recursive: true, mode: 0o755 });
@@ -83,15 +85,42 @@ export interface UninstallReport {
   readonly configRemoved: boolean;
 }
 
+/** Every path install writes, as the manifest lists them: the only ones uninstall removes. */
+function installedPaths(): Set<string> {
+  return new Set([
+    ...FILES.map((file) => `/${file.to}`),
+    ...TREES.map((tree) => `/${PROGRAM_DIR}/${tree}`),
+    `/${COMMAND.link}`,
+    `/${MANIFEST}`,
+  ]);
+}
+
+/**
+ * Removes what the manifest lists — only lines naming a path install writes (a manifest is a file under
+ * the root: `/../outside` once removed a sibling of the root), each resolved inside the root.
+ */
 export function uninstall(root: string, purge: boolean): UninstallReport {
-  const manifest = join(root, MANIFEST);
+  const manifest = underRoot(root, MANIFEST);
   const listed = existsSync(manifest)
     ? readFileSync(manifest, 'utf8')
         .split('\n')
         .filter((l) => l !== '')
     : [];
-  for (const path of listed) rmSync(join(root, path), { recursive: true, force: true });
-  rmSync(join(root, PROGRAM_DIR), { recursive: true, force: true });
-  if (purge) rmSync(join(root, dirname(CONFIG_FILE)), { recursive: true, force: true });
+  const known = installedPaths();
+  const foreign = listed.filter((path) => !known.has(path));
+  if (foreign.length > 0)
+    throw new AuditRelayError(
+      'MANIFEST_LINE_INVALID',
+      `${manifest} lists ${foreign.length} path(s) install never writes (${foreign
+        .slice(0, 3)
+        .map((p) => JSON.stringify(p.slice(0, 120)))
+        .join(', ')}): nothing was removed`,
+    );
+  const targets = [
+    ...listed.map((path) => underRoot(root, path, path === `/${COMMAND.link}`)),
+    underRoot(root, PROGRAM_DIR),
+    ...(purge ? [underRoot(root, dirname(CONFIG_FILE))] : []),
+  ];
+  for (const target of targets) rmSync(target, { recursive: true, force: true });
   return { removed: listed, configRemoved: purge };
 }

@@ -74,7 +74,7 @@ describe('architecture', () => {
       'src/errors': [],
       'src/kerberos': ['native', 'src/errors'],
       'src/audit': ['native', 'src/errors', 'src/deadline.ts'],
-      'src/forwarding': ['src/kerberos', 'src/errors', 'native', 'src/duration.ts'],
+      'src/forwarding': ['src/kerberos', 'src/errors', 'native', 'src/duration.ts', 'src/root-path.ts'],
       'src/relay': ['native', 'src/errors', 'src/kerberos', 'src/log', 'src/socket-fd.ts'],
       'src/tap': ['native', 'src/audit', 'src/log'],
       'src/verify': ['native', 'src/audit', 'src/tap', 'src/errors'],
