@@ -21,6 +21,7 @@ import { openFileLimit } from './admission.js';
 import { Clients } from './clients.js';
 import { type Counters, countKernelFailure, newCounters, summary } from './counters.js';
 import { ForwardingWatch } from './forwarding-watch.js';
+import { kernelLostAtStart } from './kernel-baseline.js';
 import { openListener } from './listener.js';
 import { memoryMiB } from './memory.js';
 import { RefusalReporter } from './refusals.js';
@@ -44,6 +45,8 @@ export interface DaemonDeps {
   readonly identify?: (socket: Socket) => Sender;
   /** Wall clock in ms (default Date.now): uptime and the time stamps of status. */
   readonly now?: () => number;
+  /** The kernel's lost counter at start (default: kernel-baseline.ts). */
+  readonly kernelLostAtStart?: () => number | null;
 }
 
 const STATUS_PERIOD_MS = 5000;
@@ -68,6 +71,7 @@ export class Daemon {
   readonly #runId = newRunId();
   readonly #now: () => number;
   readonly #startedAt: number;
+  readonly #kernelLostAtStart: number | null;
   #runtime: Runtime;
   readonly #refusals: RefusalReporter;
   #server: Server | undefined;
@@ -82,6 +86,7 @@ export class Daemon {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#startedAt = this.#now();
+    this.#kernelLostAtStart = (deps.kernelLostAtStart ?? kernelLostAtStart)();
     this.#emitter = (deps.makeEmitter ?? ((options) => new Emitter(options)))({
       pace: paceOf(runtime.config),
       run: this.#runId,
@@ -218,6 +223,7 @@ export class Daemon {
       queue: { pending: this.#emitter.pending, limit: this.#runtime.config.daemon.queue_limit },
       pace: { max_rate: this.#emitter.pace.rate, max_burst: this.#emitter.pace.burst },
       kernel: {
+        lost_at_start: this.#kernelLostAtStart,
         fd_open: this.#emitter.fdOpen,
         last_error: c.lastKernelError ?? null,
         last_error_at: c.lastKernelErrorAt ?? null,

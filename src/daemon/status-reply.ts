@@ -54,6 +54,8 @@ export interface DaemonStatus extends ForwardingStatus {
   readonly queue: { readonly pending: number; readonly limit: number };
   readonly pace: { readonly max_rate: number; readonly max_burst: number };
   readonly kernel: {
+    /** The kernel's lost counter (since boot) when this daemon started; null when it could not be read. */
+    readonly lost_at_start: number | null;
     readonly fd_open: boolean;
     readonly last_error: string | null;
     readonly last_error_at: string | null;

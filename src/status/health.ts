@@ -67,12 +67,38 @@ function daemonProblems(daemon: DaemonView, socket: string): Problem[] {
   return problems;
 }
 
+/** Records lost since the daemon started: a counter below the baseline was reset (auditctl --reset-lost). */
+export function lostSince(baseline: number, now: number): number {
+  return now >= baseline ? now - baseline : now;
+}
+
+/**
+ * The kernel's `lost` counts since boot: only what it lost since the daemon started is a problem of this
+ * run (the daemon reports the counter at its start). Without that baseline, everything since boot counts.
+ */
+function kernelLostProblems(system: SystemStatus | null, daemon: DaemonView): Problem[] {
+  const kernel = system?.kernel;
+  if (kernel === undefined || 'error' in kernel || kernel.lost === 0) return [];
+  const baseline = 'reachable' in daemon ? null : daemon.kernel.lost_at_start;
+  const lost = baseline === null ? kernel.lost : lostSince(baseline, kernel.lost);
+  if (lost === 0) return [];
+  const since =
+    baseline === null
+      ? 'since boot (when the daemon started is not known)'
+      : `since the daemon started (${kernel.lost} since boot)`;
+  return [{ code: 'KERNEL_LOST', message: `the kernel lost ${lost} record(s) ${since}: backlog overflow` }];
+}
+
 /** The health of the daemon on `socket` and, with `config`, of the system under `root`. */
 export async function health(config: Config | undefined, socket: string, root: string): Promise<Health> {
   const daemon = await daemonStatus(socket);
   // The system part loads libaudit and the Kerberos probe: only when there is a config to check against.
   const system =
     config === undefined ? null : await (await import('./system-status.js')).systemStatus(config, root);
-  const problems = [...(system?.problems ?? []), ...daemonProblems(daemon, socket)];
+  const problems = [
+    ...(system?.problems ?? []),
+    ...kernelLostProblems(system, daemon),
+    ...daemonProblems(daemon, socket),
+  ];
   return { ok: problems.length === 0, daemon, system, problems };
 }

@@ -8,8 +8,8 @@ import { after, describe, it } from 'node:test';
 import { type AuditRoot, makeAuditRoot } from '../harness/audit-root.js';
 import { findByNonce, nonce } from '../harness/ausearch.js';
 import { startCapturingAuditd } from '../harness/capturing-auditd.js';
-import { configFor, startDaemon } from '../harness/daemon.js';
-import { CLI, run } from '../harness/exec.js';
+import { configFor, type RunningDaemon, startDaemon } from '../harness/daemon.js';
+import { CLI, REPO_ROOT, run } from '../harness/exec.js';
 import { kernelStatus, whyNoKernelAudit } from '../harness/kernel-audit.js';
 
 const skip = await whyNoKernelAudit();
@@ -29,6 +29,27 @@ async function statusOf(root: AuditRoot, ...extra: string[]) {
     ...extra,
   ]);
   return { code: result.code, report: JSON.parse(result.stdout) };
+}
+
+const BURST = `${REPO_ROOT}dist/test/bench/emit-baseline`;
+
+/**
+ * Makes the kernel lose records: a backlog of 1 with no waiting, and a burst from the C loop. The limits
+ * are put back whatever happens; the lost counter stays raised (that is the point). Returns it.
+ */
+async function raiseKernelLost(): Promise<number> {
+  const before = await kernelStatus();
+  const limit = before['backlog_limit'] ?? '8192';
+  const wait = before['backlog_wait_time'] ?? '60000';
+  await run('auditctl', ['-b', '1', '--backlog_wait_time', '0']);
+  try {
+    await run(BURST, ['3000', 'lost-burst']);
+  } finally {
+    await run('auditctl', ['-b', limit, '--backlog_wait_time', wait]);
+  }
+  const after = Number((await kernelStatus())['lost']);
+  assert.ok(after > Number(before['lost']), `the burst lost nothing (lost ${before['lost']} → ${after})`);
+  return after;
 }
 
 describe('status', { skip }, () => {
@@ -70,6 +91,33 @@ describe('status', { skip }, () => {
       assert.equal(report.system.auditd.pid, auditd.pid);
     } finally {
       await daemon.stop();
+      await auditd.stop();
+    }
+  });
+
+  it('names only what the kernel lost since the daemon started, whatever it lost before', async () => {
+    const auditd = await startCapturingAuditd();
+    let daemon: RunningDaemon | undefined;
+    try {
+      const lostBefore = await raiseKernelLost();
+      daemon = await startDaemon({ config: configFor([0], ['TRUSTED_APP']) });
+      const root = makeAuditRoot(`[daemon]\nsocket = "${daemon.socket}"\n${FORWARDING}`);
+      roots.push(root);
+      const codes = (report: { problems: Array<{ code: string }> }) => report.problems.map((p) => p.code);
+      const first = (await statusOf(root)).report;
+      assert.equal(first.daemon.kernel.lost_at_start, lostBefore);
+      assert.ok(!codes(first).includes('KERNEL_LOST'), 'a loss before the daemon started is history');
+      const lostAfter = await raiseKernelLost();
+      const second = (await statusOf(root)).report;
+      const problem = second.problems.find((p: { code: string }) => p.code === 'KERNEL_LOST');
+      assert.match(
+        problem?.message ?? '',
+        new RegExp(
+          `lost ${lostAfter - lostBefore} record\\(s\\) since the daemon started \\(${lostAfter} since boot\\)`,
+        ),
+      );
+    } finally {
+      await daemon?.stop();
       await auditd.stop();
     }
   });

@@ -144,6 +144,31 @@ describe('under a real systemd', { skip }, () => {
 
   it('kills and restarts a daemon that stops pinging the watchdog', () => expectWatchdogRestart(box));
 
+  it("passes the kernel's lost counter at start to the daemon, which may not read it (ExecStartPre)", async () => {
+    // The daemon lacks CAP_AUDIT_CONTROL; the unit's root ExecStartPre runs auditctl -s. In a container the
+    // kernel refuses AUDIT_GET (another PID namespace), so auditctl here prints the host's real output.
+    const host = await run('auditctl', ['-s']);
+    const hostLost = Number(/^lost (\d+)$/m.exec(host.stdout)?.[1] ?? Number.NaN);
+    assert.ok(Number.isInteger(hostLost), host.stdout);
+    const stub = '/usr/local/sbin/auditctl';
+    const script = Buffer.from(`#!/bin/sh\ncat <<'EOF'\n${host.stdout}EOF\n`).toString('base64');
+    const placed = await inside(
+      '/bin/sh',
+      '-c',
+      `echo ${script} | base64 -d > ${stub} && chmod 0755 ${stub}`,
+    );
+    assert.equal(placed.code, 0, placed.stderr);
+    try {
+      assert.equal((await inside('systemctl', 'restart', 'auditrelay.service')).code, 0);
+      const status = JSON.parse((await inside('/usr/bin/node', CLI_IN, 'status', '--json')).stdout) as {
+        daemon: { kernel: { lost_at_start: number | null } };
+      };
+      assert.equal(status.daemon.kernel.lost_at_start, hostLost);
+    } finally {
+      await inside('rm', '-f', stub);
+    }
+  });
+
   it("status names drop lines that root's auditd wrote to the journal, not lines anyone tagged auditd", async () => {
     type Status = { system: { journal: { lines: number } | null }; problems: Array<{ code: string }> };
     const status = async (): Promise<Status> =>

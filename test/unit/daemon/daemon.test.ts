@@ -92,6 +92,7 @@ describe('daemon (fakes at its seams)', () => {
     makeEmitter: (options: EmitterOptions) => (emitter = new FakeEmitter(options)),
     identify: () => ({ pid: 4242, uid: peerUid, gid: peerUid, gids: [peerUid] }),
     now: () => 1_000_000,
+    kernelLostAtStart: () => 7,
   };
 
   before(async () => {
@@ -133,6 +134,7 @@ describe('daemon (fakes at its seams)', () => {
     assert.equal(status.counters.kernel_failures, 1);
     assert.equal(status.kernel.last_error, 'EPERM');
     assert.equal(status.uptime_s, 0, 'the injected clock');
+    assert.equal(status.kernel.lost_at_start, 7, 'the baseline read at start');
     assert.equal(status.forwarding, null);
   });
 

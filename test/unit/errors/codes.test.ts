@@ -16,6 +16,7 @@ import { REPO_ROOT } from '../../harness/exec.js';
 
 /** Strings in the sources that look like codes and are not: environment variables, socket options, a type. */
 const NOT_CODES = new Set([
+  'AUDITRELAY_KERNEL_LOST_AT_START',
   'AUDITRELAY_LIBAUDIT',
   'AUDITRELAY_LIBAUPARSE',
   'AUDITRELAY_LIBC',

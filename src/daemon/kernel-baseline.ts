@@ -1,0 +1,24 @@
+/**
+ * The kernel's `lost` counter when the daemon started, so that `status` names only what was lost since:
+ * the counter counts since boot, and one record lost at boot (or by an earlier, unrelated run) would mark
+ * a device unhealthy for ever. Reading it needs CAP_AUDIT_CONTROL, which the daemon holds only when run as
+ * root; under systemd, the unit's ExecStartPre (root, `auditctl -s`) reads it and passes it in
+ * AUDITRELAY_KERNEL_LOST_AT_START. null when neither could.
+ *
+ * @relation(AR-REQ-010)
+ */
+import { type KernelAuditStatus, kernelAuditStatus } from '../../native/audit-status.js';
+
+export const BASELINE_ENV = 'AUDITRELAY_KERNEL_LOST_AT_START';
+
+export function kernelLostAtStart(
+  env: NodeJS.ProcessEnv = process.env,
+  read: () => KernelAuditStatus = kernelAuditStatus,
+): number | null {
+  try {
+    return read().lost;
+  } catch {
+    const passed = env[BASELINE_ENV]?.trim() ?? '';
+    return /^\d{1,10}$/.test(passed) ? Number(passed) : null;
+  }
+}
