@@ -6,7 +6,7 @@
  * not exist yet), the file itself no symlink, and the relative path free of `..`. Under root `/` there is
  * nothing to leave: links are followed as the system follows them.
  *
- * @relation(AR-REQ-013)
+ * @relation(AR-REQ-024)
  */
 import { lstatSync } from 'node:fs';
 import { isAbsolute, join, normalize, resolve } from 'node:path';

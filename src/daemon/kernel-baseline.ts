@@ -5,7 +5,7 @@
  * root; under systemd, the unit's ExecStartPre (root, `auditctl -s`) reads it and passes it in
  * AUDITRELAY_KERNEL_LOST_AT_START. null when neither could.
  *
- * @relation(AR-REQ-010)
+ * @relation(AR-REQ-024)
  */
 import { type KernelAuditStatus, kernelAuditStatus } from '../../native/audit-status.js';
 

@@ -5,7 +5,7 @@
  * read), and only root and the peers a `[[clients]]` rule names are answered at all — the run id, pids and
  * counters are not for every user who can open the socket (docs/security-model.md).
  *
- * @relation(AR-REQ-005)
+ * @relation(AR-REQ-023)
  */
 import type { Sender } from '../audit/record.js';
 import type { DaemonStatus } from './status-reply.js';
