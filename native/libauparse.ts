@@ -62,6 +62,8 @@ export interface LogRecord {
   readonly timeMs: number;
   readonly serial: number;
   readonly values: readonly (string | undefined)[];
+  /** The record's line as written (the collector's `krb5=` last). */
+  readonly text: string;
 }
 
 export interface RecordQuery {
@@ -117,12 +119,15 @@ export function readAuditRecords(
     // find_field searches the whole event: only single-record events are safe (ours always are).
     if (b.auparse_get_num_records(au) !== 1 || !query.type(b.auparse_get_type(au))) return;
     if (field(b, au, query.required) === undefined) return;
+    b.auparse_first_record(au);
+    const text = b.auparse_get_record_text(au) ?? '';
     visit({
       node: b.auparse_get_node(au),
       type: b.auparse_get_type(au),
       timeMs: b.auparse_get_time(au) * 1000 + b.auparse_get_milli(au),
       serial: b.auparse_get_serial(au),
       values: query.fields.map((name) => field(b, au, name)),
+      text,
     });
   });
 }

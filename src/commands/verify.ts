@@ -1,8 +1,9 @@
 /**
  * `auditrelay verify [LOG…] [--json]`: on the collector (or wherever its logs are), accounts for every
- * numbered auditrelay record: per device and daemon run, records received, missing sequence ranges,
- * re-sent records and duplicates, heartbeat gaps and the time span; and, from the daemon's tallies, for
- * the records of other programs and of the kernel it forwarded. Exits 0 only when nothing is missing.
+ * numbered auditrelay record: per device (the principal the collector authenticated) and daemon run,
+ * records received, missing sequence ranges, re-sent records and duplicates, heartbeat gaps, whether the
+ * run stopped cleanly and the time span; and, from the daemon's tallies, for the records of other programs
+ * and of the kernel it forwarded. Exits 0 only when everything is accounted for (verdict.ts).
  */
 import type { CommandModule } from 'yargs';
 import { AuditRelayError } from '../errors/error.js';
@@ -12,57 +13,84 @@ import { makeOutput } from './output.js';
 interface VerifyArgs {
   logs: string[];
   json: boolean;
+  identity: 'krb5' | 'node';
+  'as-of': string | undefined;
+}
+
+function asOf(text: string | undefined): number {
+  if (text === undefined) return Date.now();
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms))
+    throw new AuditRelayError('USAGE_INVALID', `--as-of ${JSON.stringify(text)} is not a date (ISO 8601)`);
+  return ms;
 }
 
 export const verifyCommand: CommandModule<object, VerifyArgs> = {
   command: 'verify [logs..]',
-  describe: 'Account for every auditrelay record in the collector audit logs (0 = nothing missing)',
+  describe: 'Account for every auditrelay record in the collector audit logs (0 = all accounted for)',
   builder: (yargs) =>
     yargs
       .positional('logs', LOGS_POSITIONAL)
+      .option('identity', {
+        choices: ['krb5', 'node'] as const,
+        default: 'krb5' as const,
+        describe:
+          'How devices are told apart: the principal a KRB5 collector appends (krb5=), or node= (a TCP collector authenticates nobody: any device can write any node name)',
+      })
+      .option('as-of', {
+        type: 'string',
+        describe: 'Judge silent runs as of this time (ISO 8601; default now), e.g. for archived logs',
+      })
       .option('json', JSON_OPTION)
       .example('$0 verify', 'the local auditd logs, rotated ones included')
       .example('$0 verify --json /srv/audit/audit.log.2 /srv/audit/audit.log.1', 'two files, for a script'),
   handler: async (args) => {
+    const at = asOf(args['as-of']);
     const { Ledger } = await import('../verify/ledger.js');
     const { ForeignLedger } = await import('../verify/foreign-ledger.js');
-    const { logFiles, readNumberedRecords } = await import('../verify/collector-logs.js');
+    const { headMayBeRotated, logFiles, readNumberedRecords } = await import('../verify/collector-logs.js');
     const { renderReport } = await import('../verify/report.js');
+    const { findings } = await import('../verify/verdict.js');
     const files = logFiles(args.logs);
-    const ledger = new Ledger();
+    const ledger = new Ledger({ headMayBeRotated: headMayBeRotated(files) });
     const foreignLedger = new ForeignLedger();
-    const { malformed, incompleteWrappers } = readNumberedRecords(files, ledger, foreignLedger);
+    const { malformed, incompleteWrappers } = readNumberedRecords(
+      files,
+      ledger,
+      foreignLedger,
+      args.identity,
+    );
     const runs = ledger.report();
     const foreign = foreignLedger.report();
-    const missing = runs.reduce((n, r) => n + r.missingCount, 0);
-    const othersMissing = foreign.reduce((n, r) => n + r.missingKernel + r.missingUser, 0);
-    const overruns = foreign.reduce((n, r) => n + r.overruns, 0);
-    const ok = missing === 0 && othersMissing === 0 && overruns === 0;
+    const problems = findings(runs, foreign, at);
+    const sum = (pick: (r: (typeof runs)[number]) => number) => runs.reduce((n, r) => n + pick(r), 0);
     makeOutput(args.json).result(
       {
-        ok,
+        ok: problems.length === 0,
         files,
-        missing,
-        others_missing: othersMissing,
-        overruns,
+        identity: args.identity,
+        as_of: new Date(at).toISOString(),
+        missing: sum((r) => r.missingCount),
+        others_missing: foreign.reduce((n, r) => n + r.missingKernel + r.missingUser, 0),
+        overruns: foreign.reduce((n, r) => n + r.overruns, 0),
         malformed,
         incompleteWrappers,
+        problems,
         runs,
         foreign,
       },
-      renderReport({ runs, foreign, files, malformed, incompleteWrappers }),
+      renderReport({
+        runs,
+        foreign,
+        files,
+        malformed,
+        incompleteWrappers,
+        problems,
+        identity: args.identity,
+        asOfMs: at,
+      }),
     );
-    if (missing > 0)
-      throw new AuditRelayError('VERIFY_RECORDS_MISSING', `${missing} auditrelay record(s) missing`);
-    if (othersMissing > 0)
-      throw new AuditRelayError(
-        'VERIFY_OTHERS_MISSING',
-        `${othersMissing} record(s) of other programs or the kernel that the devices forwarded are missing`,
-      );
-    if (overruns > 0)
-      throw new AuditRelayError(
-        'VERIFY_UNACCOUNTABLE',
-        `the devices' taps missed records ${overruns} time(s): those records cannot be accounted for`,
-      );
+    const first = problems[0];
+    if (first !== undefined) throw new AuditRelayError(first.code, first.message);
   },
 };

@@ -196,7 +196,12 @@ export class Daemon {
       ['stop timers', () => this.#stopTimers()],
       ['answer in-flight requests', () => this.#clients.drain(this.#runtime.config.daemon.stop_timeout)],
       ['record refusals', () => this.#refusals.stop()],
-      ['hand audisp-remote over to the next daemon', () => this.#forwarding?.stop(() => this.#beat())],
+      // The last heartbeat says the run ended cleanly (hb_stop): verify tells it from a lost tail.
+      [
+        'hand audisp-remote over to the next daemon',
+        () =>
+          this.#forwarding === undefined ? this.#beat(true) : this.#forwarding.stop(() => this.#beat(true)),
+      ],
       ['close the audit fd', () => this.#emitter.close(this.#runtime.config.daemon.stop_timeout)],
     ];
     for (const [name, step] of steps) {
@@ -263,11 +268,11 @@ export class Daemon {
     return outcome.ok;
   }
 
-  /** Writes one heartbeat (on the interval, and as the probe and closing record of a recovery). */
-  async #beat(): Promise<void> {
+  /** Writes one heartbeat (on the interval, as the probe and closing record of a recovery, and at stop). */
+  async #beat(stop = false): Promise<void> {
     const seq = ++this.#counters.heartbeatSeq;
     const interval = this.#runtime.config.daemon.heartbeat_interval;
-    const ok = await this.#emitInternal(heartbeatRecord(seq, interval));
+    const ok = await this.#emitInternal(heartbeatRecord(seq, interval, stop));
     this.#counters.lastHeartbeatAt = new Date(this.#now()).toISOString();
     this.#counters.lastHeartbeatOk = ok;
   }

@@ -352,10 +352,30 @@ export const CODES = {
     ['cli'],
     "a device's tap fell behind the kernel (overruns): the records it missed cannot be accounted for",
   ),
-  VERIFY_SPAN_TOO_LARGE: code(
+  VERIFY_UNVERIFIABLE: code(
     EXIT.DATAERR,
     ['cli'],
-    'one run spans more sequence numbers than verify holds at once: fewer files',
+    "a run's or device's numbering is not what a daemon writes (a jump past 2^32, more than 10,000 runs): it cannot be verified",
+  ),
+  VERIFY_NODE_MISMATCH: code(
+    EXIT.DATAERR,
+    ['cli'],
+    "records name a node= other than their Kerberos principal's host: a device writing as another",
+  ),
+  VERIFY_RUN_SILENT: code(
+    EXIT.DATAERR,
+    ['cli'],
+    "a run ended without the daemon's clean-stop record and its last record is older than two heartbeat intervals: its tail may be lost",
+  ),
+  VERIFY_UNMARKED_DUPLICATES: code(
+    EXIT.DATAERR,
+    ['cli'],
+    'records of ours arrived twice without the re-send mark (never expected)',
+  ),
+  VERIFY_HEARTBEAT_GAPS: code(
+    EXIT.DATAERR,
+    ['cli'],
+    "heartbeats of a run are missing: the device's silence is not accounted for",
   ),
 } as const satisfies Record<string, CodeInfo>;
 

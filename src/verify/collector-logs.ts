@@ -25,6 +25,8 @@ const FIELDS = [
   'op',
   'hb_seq',
   'ar_seq',
+  'hb_interval_s',
+  'hb_stop',
   'ar_wtype',
   'ar_wid',
   'ar_wpart',
@@ -40,6 +42,30 @@ const COUNT = /^[0-9]{1,10}$/;
 const SPAN = /^([0-9]{1,15})-([0-9]{1,15})$/;
 /** Ranges in one tally, at most (its serial list is bounded by the daemon: a longer one is not ours). */
 const MAX_RANGES = 4096;
+
+/**
+ * The principal the collector authenticated: the `krb5=` it appends as the last field of every record
+ * from a Kerberos connection. Only the last counts — a field of that name earlier in the line is the
+ * sender's. A TCP collector appends nothing, and a sender could end its line with one: no identity.
+ */
+export function collectorPrincipal(text: string): string | null {
+  return / krb5=([^\s=]{1,256})$/.exec(text)?.[1] ?? null;
+}
+
+/** How verify identifies devices: by the collector's krb5= (KRB5 collector), or by node= (TCP: none). */
+export type Identity = 'krb5' | 'node';
+
+/** The device a record is accounted to: its collector principal, or its node where there is none. */
+function deviceOf(identity: Identity, node: string | null, text: string): string | null {
+  if (identity === 'node') return node;
+  const principal = collectorPrincipal(text);
+  return principal ?? `node:${node ?? '(no node name)'}`;
+}
+
+/** Whether the oldest of `files` is a rotated log (`audit.log.N`), so a run in it may have begun earlier. */
+export function headMayBeRotated(files: readonly string[]): boolean {
+  return /\.\d+$/.test(files[0] ?? '');
+}
 
 /** `audit.log` and its rotations in a directory, oldest first. */
 function rotationSet(dir: string): string[] {
@@ -120,12 +146,13 @@ export function readNumberedRecords(
   files: readonly string[],
   ledger: Ledger,
   foreign?: ForeignLedger,
+  identity: Identity = 'krb5',
 ): ReadSummary {
   let malformed = 0;
   const unwrapper = new Unwrapper();
   files.forEach((file, index) => {
     readAuditRecords([file], { type: isUserSpaceType, required: 'ar_run', fields: FIELDS }, (record) => {
-      const [run, rt, op, hb, seq, ...rest] = record.values;
+      const [run, rt, op, hb, seq, interval, stop, ...rest] = record.values;
       if (run === undefined || !RUN.test(run)) {
         malformed++;
         return;
@@ -134,7 +161,7 @@ export function readNumberedRecords(
       // Wrappers carry ar_run only: what they carry is accounted for by the foreign ledger.
       if (seq === undefined && op === WRAP_OP) {
         const original = unwrapper.add({
-          node: record.node,
+          node: deviceOf(identity, record.node, record.text),
           run,
           type: wtype,
           id: wid,
@@ -155,18 +182,22 @@ export function readNumberedRecords(
         malformed++;
         return;
       }
+      const heartbeat = op === HEARTBEAT_OP;
       ledger.add({
         node: record.node,
+        principal: identity === 'krb5' ? collectorPrincipal(record.text) : null,
+        interval: heartbeat && interval !== undefined && COUNT.test(interval) ? Number(interval) : undefined,
+        stop: heartbeat && stop === '1',
         run,
         seq: Number(seq),
         resentFrom: rt === undefined ? undefined : Math.round(Number(rt) * 1000),
-        heartbeat: op === HEARTBEAT_OP && hb !== undefined && SEQ.test(hb) ? Number(hb) : undefined,
+        heartbeat: heartbeat && hb !== undefined && SEQ.test(hb) ? Number(hb) : undefined,
         timeMs: record.timeMs,
         serial: record.serial,
         file: index,
       });
       if (foreign !== undefined && op === TALLY_OP) {
-        const t = parseTally(record.node, run, Number(seq), tally);
+        const t = parseTally(deviceOf(identity, record.node, record.text), run, Number(seq), tally);
         if (t === undefined) malformed++;
         else foreign.tally(t);
       }
@@ -175,7 +206,8 @@ export function readNumberedRecords(
   if (foreign !== undefined) {
     foreign.seal();
     readEveryRecord(files, (r) => {
-      if (foreign.wants(r.node, r.serial)) foreign.record(r.node, r.type, r.serial, r.text, false);
+      const device = deviceOf(identity, r.node, r.text);
+      if (foreign.wants(device, r.serial)) foreign.record(device, r.type, r.serial, r.text, false);
     });
   }
   return { files, malformed: malformed + unwrapper.malformed, incompleteWrappers: unwrapper.incomplete };

@@ -3,16 +3,32 @@
  * which are missing, which came twice (a re-sent record is marked `ar_rt`; an unmarked duplicate would be
  * a defect), and the gaps in the heartbeat count. Pure: fed by collector-logs.ts, tested on its own.
  *
- * Seqs are kept as counts per number in growable byte arrays (one byte per seq for originals, one for
- * re-sends), so a million records of one run cost 2 MB.
+ * A device is who the collector authenticated (`krb5=`, the last field it appends), not the `node=` the
+ * sender writes; `node=` is a label, and one that disagrees with the principal's host is flagged.
+ *
+ * Numbers are kept as lists of ranges (records arrive mostly in order, so a run of a million costs a few
+ * ranges) and missing ranges come from the sorted, merged lists: time and memory follow the records read,
+ * never the numbers they claim — one record numbered 10^15 costs what any other does. Numbering no daemon
+ * writes (a jump past MAX_JUMP, more than MAX_RUNS runs of one device) makes that run or device
+ * "unverifiable", with the reason, and the rest is still reported.
  *
  * @relation(AR-REQ-017)
  */
-import { AuditRelayError } from '../errors/error.js';
+
+/** The largest gap an honest run can show: 2^32 records, years at a device's rates. */
+export const MAX_JUMP = 2 ** 32;
+/** Runs of one device tracked in one report; past it the device is unverifiable (and costs no more). */
+export const MAX_RUNS = 10_000;
 
 /** One of our records as read at the collector. */
 export interface NumberedRecord {
   readonly node: string | null;
+  /** The principal the collector authenticated (its `krb5=`), or null (a TCP collector: no identity). */
+  readonly principal: string | null;
+  /** hb_interval_s of a heartbeat (s). */
+  readonly interval?: number | undefined;
+  /** hb_stop: the daemon's clean-stop heartbeat. */
+  readonly stop?: boolean | undefined;
   readonly run: string;
   readonly seq: number;
   /** ar_rt: a re-sent record (the time it was first accepted, ms). */
@@ -30,8 +46,19 @@ export interface NumberedRecord {
 export type SeqRange = readonly [from: number, to: number];
 
 export interface RunReport {
+  /** Who the collector authenticated, or `node:<name>` where it authenticated nobody. */
+  readonly device: string;
+  /** The `node=` the sender wrote (its first; a label, not an identity). */
   readonly node: string;
+  /** Records whose node= disagrees with the principal's host (a device naming itself another). */
+  readonly nodeMismatches: number;
   readonly run: string;
+  /** Why this run's numbering cannot be verified (not a daemon's), or null. */
+  readonly unverifiable: string | null;
+  /** The run ended with the daemon's clean-stop record. */
+  readonly stopped: boolean;
+  /** The heartbeat interval the run announced (s; 0: none). */
+  readonly heartbeatInterval: number;
   /** Records read, re-sent ones and duplicates included. */
   readonly records: number;
   readonly firstSeq: number;
@@ -59,71 +86,96 @@ export interface RunReport {
   readonly lastAt: number;
 }
 
-/** Most seqs one run may span in the logs read (two bytes each): beyond, ask for fewer logs. */
-export const MAX_SPAN = 64 * 1024 * 1024;
-
 /**
- * A byte count per seq over the span seen so far (rebased when a lower seq turns up), growing as
- * needed; saturates at 255 (enough to tell 0, 1 and "more").
+ * Numbers as closed ranges, appended as they come: one in order extends the last range; anything else
+ * starts a new one (a duplicate too — duplicates are counted as total minus distinct). Sorted and merged
+ * only for the report.
  */
-class SeqCounts {
-  #base = -1;
-  #counts = new Uint8Array(0);
+class Ranges {
+  #from: number[] = [];
+  #to: number[] = [];
+  count = 0;
 
-  add(seq: number): void {
-    if (this.#base < 0) this.#base = seq;
-    if (seq < this.#base || seq - this.#base >= this.#counts.length) this.#grow(seq);
-    const i = seq - this.#base;
-    this.#counts[i] = Math.min(255, (this.#counts[i] ?? 0) + 1);
-  }
-
-  get(seq: number): number {
-    return seq < this.#base ? 0 : (this.#counts[seq - this.#base] ?? 0);
-  }
-
-  #grow(seq: number): void {
-    const base = Math.min(this.#base, seq);
-    const end = Math.max(this.#base + this.#counts.length, seq + 1);
-    if (end - base > MAX_SPAN) {
-      throw new AuditRelayError(
-        'VERIFY_SPAN_TOO_LARGE',
-        `One run spans more than ${MAX_SPAN} sequence numbers (${base}..${end - 1}) in these logs: verify fewer files at a time`,
-      );
+  add(n: number): void {
+    this.count++;
+    const last = this.#to.length - 1;
+    if (last >= 0 && this.#to[last] === n - 1) this.#to[last] = n;
+    else {
+      this.#from.push(n);
+      this.#to.push(n);
     }
-    const grown = new Uint8Array(Math.min(MAX_SPAN, Math.max(end - base, 2 * this.#counts.length, 1024)));
-    grown.set(this.#counts, this.#base - base);
-    this.#base = base;
-    this.#counts = grown;
+  }
+
+  /** The distinct numbers, as sorted disjoint ranges. */
+  merged(): SeqRange[] {
+    return mergeRanges(this.#from.map((from, i): SeqRange => [from, this.#to[i] ?? from]));
   }
 }
 
+function mergeRanges(ranges: SeqRange[]): SeqRange[] {
+  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out: [number, number][] = [];
+  for (const [from, to] of ranges) {
+    const last = out[out.length - 1];
+    if (last !== undefined && from <= last[1] + 1) last[1] = Math.max(last[1], to);
+    else out.push([from, to]);
+  }
+  return out;
+}
+
+const size = (ranges: readonly SeqRange[]) => ranges.reduce((n, [from, to]) => n + to - from + 1, 0);
+
+/** `a` without `b` (both sorted, disjoint). */
+function minus(a: readonly SeqRange[], b: readonly SeqRange[]): SeqRange[] {
+  const out: SeqRange[] = [];
+  let j = 0;
+  for (const [from, to] of a) {
+    let at = from;
+    while (j < b.length && (b[j]?.[1] ?? 0) < at) j++;
+    for (let k = j; k < b.length && at <= to; k++) {
+      const [bf, bt] = b[k] ?? [0, -1];
+      if (bf > to) break;
+      if (bf > at) out.push([at, bf - 1]);
+      at = Math.max(at, bt + 1);
+    }
+    if (at <= to) out.push([at, to]);
+  }
+  return out;
+}
+
 /**
- * The kernel serial of each recent original, by seq (a window: audisp-remote's retry follows its first
- * copy within moments), to tell a retried copy from an unmarked duplicate.
+ * The kernel serial of each recent original, by run and seq (a window: audisp-remote's retry follows its
+ * first copy within moments), to tell a retried copy from an unmarked duplicate. One window for all runs
+ * (one per run cost 1 MiB each: 130,000 runs exhausted memory).
  */
 class RecentSerials {
   static readonly SIZE = 1 << 16;
+  readonly #runs = new Float64Array(RecentSerials.SIZE);
   readonly #seqs = new Float64Array(RecentSerials.SIZE);
   readonly #serials = new Float64Array(RecentSerials.SIZE);
 
-  note(seq: number, serial: number): void {
-    const i = seq % RecentSerials.SIZE;
+  #slot(run: number, seq: number): number {
+    return ((seq % RecentSerials.SIZE) + Math.imul(run, 0x9e3779b1)) & (RecentSerials.SIZE - 1);
+  }
+
+  note(run: number, seq: number, serial: number): void {
+    const i = this.#slot(run, seq);
+    this.#runs[i] = run;
     this.#seqs[i] = seq;
     this.#serials[i] = serial;
   }
 
-  is(seq: number, serial: number): boolean {
-    const i = seq % RecentSerials.SIZE;
-    return this.#seqs[i] === seq && this.#serials[i] === serial;
+  is(run: number, seq: number, serial: number): boolean {
+    const i = this.#slot(run, seq);
+    return this.#runs[i] === run && this.#seqs[i] === seq && this.#serials[i] === serial;
   }
 }
 
 class RunLedger {
-  readonly originals = new SeqCounts();
-  readonly #recent = new RecentSerials();
+  readonly originals = new Ranges();
   retries = 0;
-  readonly resends = new SeqCounts();
-  readonly heartbeats = new Set<number>();
+  readonly resends = new Ranges();
+  readonly heartbeats = new Ranges();
   records = 0;
   resent = 0;
   firstSeq = Number.POSITIVE_INFINITY;
@@ -131,29 +183,42 @@ class RunLedger {
   firstAt = Number.POSITIVE_INFINITY;
   lastAt = 0;
   firstFile = Number.POSITIVE_INFINITY;
+  nodeMismatches = 0;
+  stopped = false;
+  interval = 0;
 
   constructor(
+    readonly device: string,
     readonly node: string,
     readonly run: string,
+    /** This run's number in the ledger, and the ledger's window of recent serials. */
+    readonly index: number,
+    readonly recent: RecentSerials,
   ) {}
 
-  add(record: NumberedRecord): void {
+  add(record: NumberedRecord, mismatch: boolean): void {
     this.records++;
+    if (mismatch) this.nodeMismatches++;
     const serial = record.serial;
-    if (record.resentFrom === undefined && serial !== undefined && this.originals.get(record.seq) > 0) {
-      if (this.#recent.is(record.seq, serial)) {
-        this.retries++;
-        return;
-      }
+    // The same seq with the same kernel serial is the same record sent again, not a duplicate.
+    if (
+      record.resentFrom === undefined &&
+      serial !== undefined &&
+      this.recent.is(this.index, record.seq, serial)
+    ) {
+      this.retries++;
+      return;
     }
     if (record.resentFrom === undefined) {
       this.originals.add(record.seq);
-      if (serial !== undefined) this.#recent.note(record.seq, serial);
+      if (serial !== undefined) this.recent.note(this.index, record.seq, serial);
     } else {
       this.resends.add(record.seq);
       this.resent++;
     }
     if (record.heartbeat !== undefined) this.heartbeats.add(record.heartbeat);
+    if (record.interval !== undefined) this.interval = record.interval;
+    if (record.stop === true) this.stopped = true;
     if (record.seq < this.firstSeq) {
       this.firstSeq = record.seq;
       this.firstFile = record.file;
@@ -163,79 +228,124 @@ class RunLedger {
     this.lastAt = Math.max(this.lastAt, record.timeMs);
   }
 
-  report(): RunReport {
-    // A run whose first record is in the oldest log may have begun in a log rotated away: seqs before it
-    // are not counted missing. Begun in a later log, its records from 1 on must all be here.
-    const from = this.firstFile === 0 ? this.firstSeq : 1;
-    const missing: SeqRange[] = [];
-    let missingCount = 0;
-    let recovered = 0;
-    let unmarked = 0;
-    let distinct = 0;
-    for (let seq = from; seq <= this.lastSeq; seq++) {
-      const originals = this.originals.get(seq);
-      const resends = this.resends.get(seq);
-      if (originals + resends === 0) {
-        missingCount++;
-        const last = missing.at(-1);
-        if (last !== undefined && last[1] === seq - 1) missing[missing.length - 1] = [last[0], seq];
-        else missing.push([seq, seq]);
-        continue;
-      }
-      distinct++;
-      if (originals === 0) recovered++;
-      if (originals > 1) unmarked += originals - 1;
-    }
+  report(headMayBeRotated: boolean, unverifiable: string | null): RunReport {
+    // A run whose first record is in the oldest log may have begun in a log rotated away — when that log
+    // is a rotated one: seqs before it are not counted missing. Otherwise its records from 1 on must be here.
+    const from = this.firstFile === 0 && headMayBeRotated ? this.firstSeq : 1;
+    const originals = this.originals.merged();
+    const all = mergeRanges([...originals, ...this.resends.merged()]);
+    const distinct = size(all);
+    const missing = minus([[from, this.lastSeq]], all);
+    const jump = largestGap(all);
+    const why =
+      unverifiable ??
+      (jump > MAX_JUMP ? `its numbering jumps by ${jump} (no daemon numbers so): forged or damaged` : null);
+    const transportRetried = this.retries;
     return {
+      device: this.device,
       node: this.node,
+      nodeMismatches: this.nodeMismatches,
       run: this.run,
+      unverifiable: why,
+      stopped: this.stopped,
+      heartbeatInterval: this.interval,
       records: this.records,
       firstSeq: this.firstSeq,
       lastSeq: this.lastSeq,
-      missing,
-      missingCount,
+      // An unverifiable run's gaps are not records we know to be missing.
+      missing: why === null ? missing : [],
+      missingCount: why === null ? size(missing) : 0,
       beforeLogs: from - 1,
       resent: this.resent,
-      recovered,
+      recovered: distinct - size(originals),
       duplicates: this.records - distinct,
-      unmarkedDuplicates: unmarked,
-      transportRetries: this.retries,
-      heartbeatGaps: gaps([...this.heartbeats].sort((a, b) => a - b)),
+      unmarkedDuplicates: this.originals.count - size(originals),
+      transportRetries: transportRetried,
+      heartbeatGaps: gaps(this.heartbeats.merged()),
       firstAt: this.firstAt,
       lastAt: this.lastAt,
     };
   }
 }
 
-/** The missing stretches in a sorted list of distinct numbers. */
-function gaps(sorted: readonly number[]): SeqRange[] {
+function largestGap(sorted: readonly SeqRange[]): number {
+  let most = 0;
+  for (let i = 1; i < sorted.length; i++)
+    most = Math.max(most, (sorted[i]?.[0] ?? 0) - (sorted[i - 1]?.[1] ?? 0));
+  return most;
+}
+
+/** The missing stretches between sorted disjoint ranges. */
+function gaps(sorted: readonly SeqRange[]): SeqRange[] {
   const out: SeqRange[] = [];
   for (let i = 1; i < sorted.length; i++) {
-    const previous = sorted[i - 1] ?? 0;
-    const current = sorted[i] ?? 0;
+    const previous = sorted[i - 1]?.[1] ?? 0;
+    const current = sorted[i]?.[0] ?? 0;
     if (current > previous + 1) out.push([previous + 1, current - 1]);
   }
   return out;
 }
 
+/** The host of a service principal `service/host@REALM`, or undefined. */
+function principalHost(principal: string): string | undefined {
+  return /^[^/@]+\/([^/@]+)@/.exec(principal)?.[1];
+}
+
+/** Whether `node` names the principal's host (its full name or its first label, per name_format). */
+export function nodeMatches(node: string | null, principal: string | null): boolean {
+  if (principal === null) return true;
+  const host = principalHost(principal);
+  if (host === undefined || node === null) return false;
+  const n = node.toLowerCase();
+  const h = host.toLowerCase();
+  return n === h || n === h.split('.')[0];
+}
+
+export interface LedgerOptions {
+  /** The oldest log read is a rotated one: a run in it may have begun in a log rotated away. */
+  readonly headMayBeRotated: boolean;
+}
+
 /** Collects records and reports per device and run, ordered by device, then by the run's first record. */
 export class Ledger {
   readonly #runs = new Map<string, RunLedger>();
+  readonly #runsOf = new Map<string, number>();
+  readonly #overflowing = new Map<string, number>();
+  readonly #recent = new RecentSerials();
+  readonly #options: LedgerOptions;
+
+  constructor(options: LedgerOptions = { headMayBeRotated: true }) {
+    this.#options = options;
+  }
 
   add(record: NumberedRecord): void {
     const node = record.node ?? '(no node name)';
-    const key = `${node}\u0000${record.run}`;
+    const device = record.principal ?? `node:${node}`;
+    const key = `${device}\u0000${record.run}`;
     let run = this.#runs.get(key);
     if (run === undefined) {
-      run = new RunLedger(node, record.run);
+      const runs = this.#runsOf.get(device) ?? 0;
+      if (runs >= MAX_RUNS) {
+        this.#overflowing.set(device, (this.#overflowing.get(device) ?? 0) + 1);
+        return;
+      }
+      this.#runsOf.set(device, runs + 1);
+      run = new RunLedger(device, node, record.run, this.#runs.size + 1, this.#recent);
       this.#runs.set(key, run);
     }
-    run.add(record);
+    run.add(record, !nodeMatches(record.node, record.principal));
   }
 
   report(): RunReport[] {
     return [...this.#runs.values()]
-      .map((run) => run.report())
-      .sort((a, b) => a.node.localeCompare(b.node) || a.firstAt - b.firstAt);
+      .map((run) => {
+        const over = this.#overflowing.get(run.device);
+        const why =
+          over === undefined
+            ? null
+            : `the device shows more than ${MAX_RUNS} runs (${over} more records in runs not tracked): no daemon restarts so often`;
+        return run.report(this.#options.headMayBeRotated, why);
+      })
+      .sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : a.firstAt - b.firstAt));
   }
 }

@@ -1,9 +1,21 @@
 /**
  * `auditrelay verify`'s human output: one table row per device and run for our records, one for the
- * records of other programs and the kernel, then what is missing in each.
+ * records of other programs and the kernel, then what is missing in each. Names come from other devices'
+ * records: every character that is not printable ASCII is shown escaped (`\x1b`), so no log line can
+ * drive the terminal.
  */
 import type { ForeignReport } from './foreign-ledger.js';
 import type { RunReport, SeqRange } from './ledger.js';
+import { type Finding, isSilent } from './verdict.js';
+
+/** `text` with every character outside printable ASCII escaped, at most 200 characters shown. */
+export function printable(text: string): string {
+  const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return shown.replace(/[^\x20-\x7e…]/gu, (c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
 
 function ranges(list: readonly SeqRange[], most = 10): string {
   const text = list.slice(0, most).map(([from, to]) => (from === to ? `${from}` : `${from}-${to}`));
@@ -16,6 +28,7 @@ function when(ms: number): string {
 
 const COLUMNS = [
   'DEVICE',
+  'NODE',
   'RUN',
   'RECORDS',
   'SEQ',
@@ -25,11 +38,17 @@ const COLUMNS = [
   'HB GAPS',
   'FROM',
   'TO',
+  'END',
 ];
 
-/** Left-aligned columns. */
+/** Left-aligned columns (widths by a loop: a spread of 130,000 rows overflowed the stack). */
 function table(columns: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const widths = columns.map((c) => c.length);
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, i) => cell.padEnd(widths[i] ?? 0))
@@ -53,7 +72,7 @@ const FOREIGN_COLUMNS = [
 function renderForeign(foreign: readonly ForeignReport[]): string[] {
   if (foreign.length === 0) return [];
   const rows = foreign.map((f) => [
-    f.node,
+    printable(f.node),
     f.run,
     String(f.tallies),
     `${f.foundKernel}/${f.expectedKernel}`,
@@ -69,6 +88,9 @@ function renderForeign(foreign: readonly ForeignReport[]): string[] {
 }
 
 export interface ReportInput {
+  readonly problems: readonly Finding[];
+  readonly identity: 'krb5' | 'node';
+  readonly asOfMs: number;
   readonly runs: readonly RunReport[];
   readonly foreign: readonly ForeignReport[];
   readonly files: readonly string[];
@@ -79,8 +101,17 @@ export interface ReportInput {
 /** The tables and the details, as lines. */
 export function renderReport(input: ReportInput): string {
   const { runs, foreign, files, malformed } = input;
+  const end = (r: RunReport) =>
+    r.unverifiable !== null
+      ? 'UNVERIFIABLE'
+      : r.stopped
+        ? 'stopped'
+        : isSilent(r, input.asOfMs)
+          ? 'SILENT'
+          : 'running';
   const rows = runs.map((r) => [
-    r.node,
+    printable(r.device),
+    printable(r.node),
     r.run,
     String(r.records),
     `${r.firstSeq}-${r.lastSeq}`,
@@ -90,31 +121,43 @@ export function renderReport(input: ReportInput): string {
     String(r.heartbeatGaps.length),
     when(r.firstAt),
     when(r.lastAt),
+    end(r),
   ]);
   const details = runs.flatMap((r) => [
-    ...(r.missingCount > 0 ? [`${r.node} run ${r.run}: missing ${ranges(r.missing)}`] : []),
+    ...(r.unverifiable !== null
+      ? [`${printable(r.device)} run ${r.run}: unverifiable: ${r.unverifiable}`]
+      : []),
+    ...(r.nodeMismatches > 0
+      ? [
+          `${printable(r.device)} run ${r.run}: ${r.nodeMismatches} record(s) name node ${printable(r.node)}, not the principal's host`,
+        ]
+      : []),
+    ...(r.missingCount > 0 ? [`${printable(r.device)} run ${r.run}: missing ${ranges(r.missing)}`] : []),
     ...(r.unmarkedDuplicates > 0
-      ? [`${r.node} run ${r.run}: ${r.unmarkedDuplicates} duplicate(s) without the re-send mark`]
+      ? [`${printable(r.device)} run ${r.run}: ${r.unmarkedDuplicates} duplicate(s) without the re-send mark`]
       : []),
     ...(r.heartbeatGaps.length > 0
-      ? [`${r.node} run ${r.run}: heartbeat gaps ${ranges(r.heartbeatGaps)}`]
+      ? [`${printable(r.device)} run ${r.run}: heartbeat gaps ${ranges(r.heartbeatGaps)}`]
       : []),
     ...(r.beforeLogs > 0
-      ? [`${r.node} run ${r.run}: began before these logs (seq 1-${r.beforeLogs} not read)`]
+      ? [`${printable(r.device)} run ${r.run}: began before these logs (seq 1-${r.beforeLogs} not read)`]
       : []),
   ]);
   const missing = runs.reduce((n, r) => n + r.missingCount, 0);
   const others = foreign.reduce((n, f) => n + f.missingKernel + f.missingUser, 0);
   const overruns = foreign.reduce((n, f) => n + f.overruns, 0);
   return [
-    `read ${files.length} file(s): ${files.join(', ')}`,
+    `read ${files.length} file(s): ${files.map(printable).join(', ')}`,
+    ...(input.identity === 'node'
+      ? ['devices told apart by node=, which the sender writes: a TCP collector authenticates nobody']
+      : []),
     ...(runs.length === 0 ? ['no auditrelay records found'] : table(COLUMNS, rows)),
     ...details,
     ...renderForeign(foreign),
     ...foreign.flatMap((f) =>
       f.missingKernel + f.missingUser > 0
         ? [
-            `${f.node} run ${f.run}: missing ${f.missingKernel} kernel and ${f.missingUser} user-space record(s)`,
+            `${printable(f.node)} run ${f.run}: missing ${f.missingKernel} kernel and ${f.missingUser} user-space record(s)`,
           ]
         : [],
     ),
@@ -130,5 +173,9 @@ export function renderReport(input: ReportInput): string {
     missing + others === 0
       ? 'nothing missing'
       : `MISSING: ${missing} record(s) of ours, ${others} of other programs and the kernel`,
+    ...input.problems.map((p) => `${p.message} [${p.code}]`),
+    input.problems.length === 0
+      ? 'all accounted for'
+      : `NOT ALL ACCOUNTED FOR (${input.problems.length} problem(s))`,
   ].join('\n');
 }
