@@ -45,22 +45,16 @@ const MAX_RANGES = 4096;
 
 /**
  * The principal the collector authenticated: the `krb5=` it appends as the last field of every record
- * from a Kerberos connection. Only the last counts — a field of that name earlier in the line is the
- * sender's. A TCP collector appends nothing, and a sender could end its line with one: no identity.
+ * from a Kerberos connection (libauparse.ts reads the last one — a field of that name earlier in the line
+ * is the sender's). A TCP collector appends nothing, and a sender could end its line with one: no
+ * identity. Anything that is not a plausible principal counts as none.
  */
-export function collectorPrincipal(text: string): string | null {
-  return / krb5=([^\s=]{1,256})$/.exec(text)?.[1] ?? null;
+export function collectorPrincipal(value: string | undefined): string | null {
+  return value !== undefined && /^[^\s=]{1,256}$/.test(value) ? value : null;
 }
 
 /** How verify identifies devices: by the collector's krb5= (KRB5 collector), or by node= (TCP: none). */
 export type Identity = 'krb5' | 'node';
-
-/** The device a record is accounted to: its collector principal, or its node where there is none. */
-function deviceOf(identity: Identity, node: string | null, text: string): string | null {
-  if (identity === 'node') return node;
-  const principal = collectorPrincipal(text);
-  return principal ?? `node:${node ?? '(no node name)'}`;
-}
 
 /** Whether the oldest of `files` is a rotated log (`audit.log.N`), so a run in it may have begun earlier. */
 export function headMayBeRotated(files: readonly string[]): boolean {
@@ -161,7 +155,9 @@ export function readNumberedRecords(
       // Wrappers carry ar_run only: what they carry is accounted for by the foreign ledger.
       if (seq === undefined && op === WRAP_OP) {
         const original = unwrapper.add({
-          node: deviceOf(identity, record.node, record.text),
+          // Others' records are accounted by node=: libauparse hides the collector's krb5= of a record
+          // with auditd's ENRICHED part (as kernel and PAM records have), so their tallies are too.
+          node: record.node,
           run,
           type: wtype,
           id: wid,
@@ -185,7 +181,7 @@ export function readNumberedRecords(
       const heartbeat = op === HEARTBEAT_OP;
       ledger.add({
         node: record.node,
-        principal: identity === 'krb5' ? collectorPrincipal(record.text) : null,
+        principal: identity === 'krb5' ? collectorPrincipal(record.krb5) : null,
         interval: heartbeat && interval !== undefined && COUNT.test(interval) ? Number(interval) : undefined,
         stop: heartbeat && stop === '1',
         run,
@@ -197,7 +193,7 @@ export function readNumberedRecords(
         file: index,
       });
       if (foreign !== undefined && op === TALLY_OP) {
-        const t = parseTally(deviceOf(identity, record.node, record.text), run, Number(seq), tally);
+        const t = parseTally(record.node, run, Number(seq), tally);
         if (t === undefined) malformed++;
         else foreign.tally(t);
       }
@@ -206,8 +202,7 @@ export function readNumberedRecords(
   if (foreign !== undefined) {
     foreign.seal();
     readEveryRecord(files, (r) => {
-      const device = deviceOf(identity, r.node, r.text);
-      if (foreign.wants(device, r.serial)) foreign.record(device, r.type, r.serial, r.text, false);
+      if (foreign.wants(r.node, r.serial)) foreign.record(r.node, r.type, r.serial, r.text, false);
     });
   }
   return { files, malformed: malformed + unwrapper.malformed, incompleteWrappers: unwrapper.incomplete };
