@@ -27,9 +27,6 @@ interface Bindings {
   auparse_get_node: (au: State) => string | null;
   auparse_first_record: (au: State) => number;
   auparse_first_field: (au: State) => number;
-  auparse_next_field: (au: State) => number;
-  auparse_get_field_name: (au: State) => string | null;
-  auparse_get_field_str: (au: State) => string | null;
   auparse_find_field: (au: State, name: string) => string | null;
   auparse_next_record: (au: State) => number;
   auparse_get_record_text: (au: State) => string | null;
@@ -50,9 +47,6 @@ const bindings = lazy((): Bindings => {
     auparse_get_node: lib.func('auparse_get_node', HeapString, ['void *']),
     auparse_first_record: lib.func('int auparse_first_record(void *au)'),
     auparse_first_field: lib.func('int auparse_first_field(void *au)'),
-    auparse_next_field: lib.func('int auparse_next_field(void *au)'),
-    auparse_get_field_name: lib.func('const char *auparse_get_field_name(void *au)'),
-    auparse_get_field_str: lib.func('const char *auparse_get_field_str(void *au)'),
     auparse_find_field: lib.func('const char *auparse_find_field(void *au, const char *name)'),
     auparse_next_record: lib.func('int auparse_next_record(void *au)'),
     auparse_get_record_text: lib.func('const char *auparse_get_record_text(void *au)'),
@@ -68,8 +62,6 @@ export interface LogRecord {
   readonly timeMs: number;
   readonly serial: number;
   readonly values: readonly (string | undefined)[];
-  /** The record's last `krb5=`: the principal a KRB5 collector appends; undefined when there is none. */
-  readonly krb5: string | undefined;
 }
 
 export interface RecordQuery {
@@ -92,19 +84,6 @@ function field(b: Bindings, au: State, name: string): string | undefined {
   b.auparse_first_field(au);
   const raw = b.auparse_find_field(au, name);
   return raw === null ? undefined : unquote(raw);
-}
-
-/**
- * The value of the current record's *last* field called `name` (the collector appends `krb5=` after
- * everything the sender wrote, ENRICHED part included, which auparse_get_record_text leaves out).
- */
-function lastField(b: Bindings, au: State, name: string): string | undefined {
-  let value: string | undefined;
-  if (b.auparse_first_field(au) <= 0) return undefined;
-  do {
-    if (b.auparse_get_field_name(au) === name) value = b.auparse_get_field_str(au) ?? undefined;
-  } while (b.auparse_next_field(au) > 0);
-  return value;
 }
 
 /** Opens `files` as one stream and calls `onEvent` for each event. Throws SyscallError. */
@@ -138,15 +117,12 @@ export function readAuditRecords(
     // find_field searches the whole event: only single-record events are safe (ours always are).
     if (b.auparse_get_num_records(au) !== 1 || !query.type(b.auparse_get_type(au))) return;
     if (field(b, au, query.required) === undefined) return;
-    b.auparse_first_record(au);
-    const krb5 = lastField(b, au, 'krb5');
     visit({
       node: b.auparse_get_node(au),
       type: b.auparse_get_type(au),
       timeMs: b.auparse_get_time(au) * 1000 + b.auparse_get_milli(au),
       serial: b.auparse_get_serial(au),
       values: query.fields.map((name) => field(b, au, name)),
-      krb5,
     });
   });
 }
@@ -159,8 +135,6 @@ export interface RawRecord {
   readonly serial: number;
   /** The record's line as auparse gives it (node=, type=, msg=; not the ENRICHED part nor krb5=). */
   readonly text: string;
-  /** The record's last `krb5=` (the collector's), or undefined. */
-  readonly krb5: string | undefined;
 }
 
 /** Reads `files` in order and calls `visit` for every record of every event. Throws SyscallError. */
@@ -171,8 +145,7 @@ export function readEveryRecord(files: readonly string[], visit: (record: RawRec
     b.auparse_first_record(au);
     do {
       const text = b.auparse_get_record_text(au);
-      const krb5 = lastField(b, au, 'krb5');
-      if (text !== null) visit({ node, type: b.auparse_get_type(au), serial, text, krb5 });
+      if (text !== null) visit({ node, type: b.auparse_get_type(au), serial, text });
     } while (b.auparse_next_record(au) > 0);
   });
 }

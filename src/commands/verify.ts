@@ -1,6 +1,6 @@
 /**
  * `auditrelay verify [LOG…] [--json]`: on the collector (or wherever its logs are), accounts for every
- * numbered auditrelay record: per device (the principal the collector authenticated) and daemon run,
+ * numbered auditrelay record: per device (its node=) and daemon run,
  * records received, missing sequence ranges, re-sent records and duplicates, heartbeat gaps, whether the
  * run stopped cleanly and the time span; and, from the daemon's tallies, for the records of other programs
  * and of the kernel it forwarded. Exits 0 only when everything is accounted for (verdict.ts).
@@ -13,7 +13,6 @@ import { makeOutput } from './output.js';
 interface VerifyArgs {
   logs: string[];
   json: boolean;
-  identity: 'krb5' | 'node';
   'as-of': string | undefined;
 }
 
@@ -31,12 +30,6 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
   builder: (yargs) =>
     yargs
       .positional('logs', LOGS_POSITIONAL)
-      .option('identity', {
-        choices: ['krb5', 'node'] as const,
-        default: 'krb5' as const,
-        describe:
-          'How devices are told apart: the principal a KRB5 collector appends (krb5=), or node= (a TCP collector authenticates nobody: any device can write any node name)',
-      })
       .option('as-of', {
         type: 'string',
         describe: 'Judge silent runs as of this time (ISO 8601; default now), e.g. for archived logs',
@@ -54,12 +47,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     const files = logFiles(args.logs);
     const ledger = new Ledger({ headMayBeRotated: headMayBeRotated(files) });
     const foreignLedger = new ForeignLedger();
-    const { malformed, incompleteWrappers } = readNumberedRecords(
-      files,
-      ledger,
-      foreignLedger,
-      args.identity,
-    );
+    const { malformed, incompleteWrappers } = readNumberedRecords(files, ledger, foreignLedger);
     const runs = ledger.report();
     const foreign = foreignLedger.report();
     const problems = findings(runs, foreign, at);
@@ -68,7 +56,6 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       {
         ok: problems.length === 0,
         files,
-        identity: args.identity,
         as_of: new Date(at).toISOString(),
         missing: sum((r) => r.missingCount),
         others_missing: foreign.reduce((n, r) => n + r.missingKernel + r.missingUser, 0),
@@ -86,7 +73,6 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         malformed,
         incompleteWrappers,
         problems,
-        identity: args.identity,
         asOfMs: at,
       }),
     );

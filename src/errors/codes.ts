@@ -357,11 +357,6 @@ export const CODES = {
     ['cli'],
     "a run's or device's numbering is not what a daemon writes (a jump past 2^32, more than 10,000 runs): it cannot be verified",
   ),
-  VERIFY_NODE_MISMATCH: code(
-    EXIT.DATAERR,
-    ['cli'],
-    "records name a node= other than their Kerberos principal's host: a device writing as another",
-  ),
   VERIFY_RUN_SILENT: code(
     EXIT.DATAERR,
     ['cli'],

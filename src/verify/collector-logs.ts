@@ -43,19 +43,6 @@ const SPAN = /^([0-9]{1,15})-([0-9]{1,15})$/;
 /** Ranges in one tally, at most (its serial list is bounded by the daemon: a longer one is not ours). */
 const MAX_RANGES = 4096;
 
-/**
- * The principal the collector authenticated: the `krb5=` it appends as the last field of every record
- * from a Kerberos connection (libauparse.ts reads the last one — a field of that name earlier in the line
- * is the sender's). A TCP collector appends nothing, and a sender could end its line with one: no
- * identity. Anything that is not a plausible principal counts as none.
- */
-export function collectorPrincipal(value: string | undefined): string | null {
-  return value !== undefined && /^[^\s=]{1,256}$/.test(value) ? value : null;
-}
-
-/** How verify identifies devices: by the collector's krb5= (KRB5 collector), or by node= (TCP: none). */
-export type Identity = 'krb5' | 'node';
-
 /** Whether the oldest of `files` is a rotated log (`audit.log.N`), so a run in it may have begun earlier. */
 export function headMayBeRotated(files: readonly string[]): boolean {
   return /\.\d+$/.test(files[0] ?? '');
@@ -140,7 +127,6 @@ export function readNumberedRecords(
   files: readonly string[],
   ledger: Ledger,
   foreign?: ForeignLedger,
-  identity: Identity = 'krb5',
 ): ReadSummary {
   let malformed = 0;
   const unwrapper = new Unwrapper();
@@ -155,8 +141,6 @@ export function readNumberedRecords(
       // Wrappers carry ar_run only: what they carry is accounted for by the foreign ledger.
       if (seq === undefined && op === WRAP_OP) {
         const original = unwrapper.add({
-          // Others' records are accounted by node=: libauparse hides the collector's krb5= of a record
-          // with auditd's ENRICHED part (as kernel and PAM records have), so their tallies are too.
           node: record.node,
           run,
           type: wtype,
@@ -181,7 +165,6 @@ export function readNumberedRecords(
       const heartbeat = op === HEARTBEAT_OP;
       ledger.add({
         node: record.node,
-        principal: identity === 'krb5' ? collectorPrincipal(record.krb5) : null,
         interval: heartbeat && interval !== undefined && COUNT.test(interval) ? Number(interval) : undefined,
         stop: heartbeat && stop === '1',
         run,

@@ -3,8 +3,8 @@
  * which are missing, which came twice (a re-sent record is marked `ar_rt`; an unmarked duplicate would be
  * a defect), and the gaps in the heartbeat count. Pure: fed by collector-logs.ts, tested on its own.
  *
- * A device is who the collector authenticated (`krb5=`, the last field it appends), not the `node=` the
- * sender writes; `node=` is a label, and one that disagrees with the principal's host is flagged.
+ * A device is its `node=`, which the sending device writes: the collector's authenticated principal
+ * (`krb5=`) is not used yet — libauparse does not show it on records carrying auditd's ENRICHED part.
  *
  * Numbers are kept as lists of ranges (records arrive mostly in order, so a run of a million costs a few
  * ranges) and missing ranges come from the sorted, merged lists: time and memory follow the records read,
@@ -23,8 +23,6 @@ export const MAX_RUNS = 10_000;
 /** One of our records as read at the collector. */
 export interface NumberedRecord {
   readonly node: string | null;
-  /** The principal the collector authenticated (its `krb5=`), or null (a TCP collector: no identity). */
-  readonly principal: string | null;
   /** hb_interval_s of a heartbeat (s). */
   readonly interval?: number | undefined;
   /** hb_stop: the daemon's clean-stop heartbeat. */
@@ -46,12 +44,8 @@ export interface NumberedRecord {
 export type SeqRange = readonly [from: number, to: number];
 
 export interface RunReport {
-  /** Who the collector authenticated, or `node:<name>` where it authenticated nobody. */
-  readonly device: string;
-  /** The `node=` the sender wrote (its first; a label, not an identity). */
+  /** The `node=` the sending device wrote. */
   readonly node: string;
-  /** Records whose node= disagrees with the principal's host (a device naming itself another). */
-  readonly nodeMismatches: number;
   readonly run: string;
   /** Why this run's numbering cannot be verified (not a daemon's), or null. */
   readonly unverifiable: string | null;
@@ -183,12 +177,10 @@ class RunLedger {
   firstAt = Number.POSITIVE_INFINITY;
   lastAt = 0;
   firstFile = Number.POSITIVE_INFINITY;
-  nodeMismatches = 0;
   stopped = false;
   interval = 0;
 
   constructor(
-    readonly device: string,
     readonly node: string,
     readonly run: string,
     /** This run's number in the ledger, and the ledger's window of recent serials. */
@@ -196,9 +188,8 @@ class RunLedger {
     readonly recent: RecentSerials,
   ) {}
 
-  add(record: NumberedRecord, mismatch: boolean): void {
+  add(record: NumberedRecord): void {
     this.records++;
-    if (mismatch) this.nodeMismatches++;
     const serial = record.serial;
     // The same seq with the same kernel serial is the same record sent again, not a duplicate.
     if (
@@ -242,9 +233,7 @@ class RunLedger {
       (jump > MAX_JUMP ? `its numbering jumps by ${jump} (no daemon numbers so): forged or damaged` : null);
     const transportRetried = this.retries;
     return {
-      device: this.device,
       node: this.node,
-      nodeMismatches: this.nodeMismatches,
       run: this.run,
       unverifiable: why,
       stopped: this.stopped,
@@ -286,21 +275,6 @@ function gaps(sorted: readonly SeqRange[]): SeqRange[] {
   return out;
 }
 
-/** The host of a service principal `service/host@REALM`, or undefined. */
-function principalHost(principal: string): string | undefined {
-  return /^[^/@]+\/([^/@]+)@/.exec(principal)?.[1];
-}
-
-/** Whether `node` names the principal's host (its full name or its first label, per name_format). */
-export function nodeMatches(node: string | null, principal: string | null): boolean {
-  if (principal === null) return true;
-  const host = principalHost(principal);
-  if (host === undefined || node === null) return false;
-  const n = node.toLowerCase();
-  const h = host.toLowerCase();
-  return n === h || n === h.split('.')[0];
-}
-
 export interface LedgerOptions {
   /** The oldest log read is a rotated one: a run in it may have begun in a log rotated away. */
   readonly headMayBeRotated: boolean;
@@ -319,8 +293,7 @@ export class Ledger {
   }
 
   add(record: NumberedRecord): void {
-    const node = record.node ?? '(no node name)';
-    const device = record.principal ?? `node:${node}`;
+    const device = record.node ?? '(no node name)';
     const key = `${device}\u0000${record.run}`;
     let run = this.#runs.get(key);
     if (run === undefined) {
@@ -330,22 +303,22 @@ export class Ledger {
         return;
       }
       this.#runsOf.set(device, runs + 1);
-      run = new RunLedger(device, node, record.run, this.#runs.size + 1, this.#recent);
+      run = new RunLedger(device, record.run, this.#runs.size + 1, this.#recent);
       this.#runs.set(key, run);
     }
-    run.add(record, !nodeMatches(record.node, record.principal));
+    run.add(record);
   }
 
   report(): RunReport[] {
     return [...this.#runs.values()]
       .map((run) => {
-        const over = this.#overflowing.get(run.device);
+        const over = this.#overflowing.get(run.node);
         const why =
           over === undefined
             ? null
             : `the device shows more than ${MAX_RUNS} runs (${over} more records in runs not tracked): no daemon restarts so often`;
         return run.report(this.#options.headMayBeRotated, why);
       })
-      .sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : a.firstAt - b.firstAt));
+      .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.firstAt - b.firstAt));
   }
 }

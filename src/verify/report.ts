@@ -28,7 +28,6 @@ function when(ms: number): string {
 
 const COLUMNS = [
   'DEVICE',
-  'NODE',
   'RUN',
   'RECORDS',
   'SEQ',
@@ -89,7 +88,6 @@ function renderForeign(foreign: readonly ForeignReport[]): string[] {
 
 export interface ReportInput {
   readonly problems: readonly Finding[];
-  readonly identity: 'krb5' | 'node';
   readonly asOfMs: number;
   readonly runs: readonly RunReport[];
   readonly foreign: readonly ForeignReport[];
@@ -110,7 +108,6 @@ export function renderReport(input: ReportInput): string {
           ? 'SILENT'
           : 'running';
   const rows = runs.map((r) => [
-    printable(r.device),
     printable(r.node),
     r.run,
     String(r.records),
@@ -125,22 +122,17 @@ export function renderReport(input: ReportInput): string {
   ]);
   const details = runs.flatMap((r) => [
     ...(r.unverifiable !== null
-      ? [`${printable(r.device)} run ${r.run}: unverifiable: ${r.unverifiable}`]
+      ? [`${printable(r.node)} run ${r.run}: unverifiable: ${r.unverifiable}`]
       : []),
-    ...(r.nodeMismatches > 0
-      ? [
-          `${printable(r.device)} run ${r.run}: ${r.nodeMismatches} record(s) name node ${printable(r.node)}, not the principal's host`,
-        ]
-      : []),
-    ...(r.missingCount > 0 ? [`${printable(r.device)} run ${r.run}: missing ${ranges(r.missing)}`] : []),
+    ...(r.missingCount > 0 ? [`${printable(r.node)} run ${r.run}: missing ${ranges(r.missing)}`] : []),
     ...(r.unmarkedDuplicates > 0
-      ? [`${printable(r.device)} run ${r.run}: ${r.unmarkedDuplicates} duplicate(s) without the re-send mark`]
+      ? [`${printable(r.node)} run ${r.run}: ${r.unmarkedDuplicates} duplicate(s) without the re-send mark`]
       : []),
     ...(r.heartbeatGaps.length > 0
-      ? [`${printable(r.device)} run ${r.run}: heartbeat gaps ${ranges(r.heartbeatGaps)}`]
+      ? [`${printable(r.node)} run ${r.run}: heartbeat gaps ${ranges(r.heartbeatGaps)}`]
       : []),
     ...(r.beforeLogs > 0
-      ? [`${printable(r.device)} run ${r.run}: began before these logs (seq 1-${r.beforeLogs} not read)`]
+      ? [`${printable(r.node)} run ${r.run}: began before these logs (seq 1-${r.beforeLogs} not read)`]
       : []),
   ]);
   const missing = runs.reduce((n, r) => n + r.missingCount, 0);
@@ -148,9 +140,7 @@ export function renderReport(input: ReportInput): string {
   const overruns = foreign.reduce((n, f) => n + f.overruns, 0);
   return [
     `read ${files.length} file(s): ${files.map(printable).join(', ')}`,
-    ...(input.identity === 'node'
-      ? ['devices told apart by node=, which the sender writes: a TCP collector authenticates nobody']
-      : []),
+
     ...(runs.length === 0 ? ['no auditrelay records found'] : table(COLUMNS, rows)),
     ...details,
     ...renderForeign(foreign),

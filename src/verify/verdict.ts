@@ -49,12 +49,6 @@ export function findings(
       code: 'VERIFY_UNVERIFIABLE',
       message: `${unverifiable} run(s) cannot be verified (see their reasons)`,
     });
-  const mismatched = sum((r) => r.nodeMismatches);
-  if (mismatched > 0)
-    out.push({
-      code: 'VERIFY_NODE_MISMATCH',
-      message: `${mismatched} record(s) name a node other than their principal's host`,
-    });
   const silent = runs.filter((r) => isSilent(r, asOfMs)).length;
   if (silent > 0)
     out.push({
