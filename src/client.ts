@@ -10,7 +10,7 @@
  * daemon's stable `code` (POLICY_DENIED, EVENT_*, EPERM, …) otherwise. Requests may be pipelined.
  */
 import { createConnection, type Socket } from 'node:net';
-import type { EventInput } from './audit/event.js';
+import { EVENT_KEYS, type EventInput } from './audit/event.js';
 import type { DaemonStatus } from './daemon/status-reply.js';
 import { externalCode } from './errors/codes.js';
 import { AuditRelayError } from './errors/error.js';
@@ -68,8 +68,6 @@ function parseReply(line: string): Reply | string {
     message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message,
   };
 }
-
-const EVENT_KEYS = new Set(['type', 'result', 'op', 'acct', 'addr', 'fields']);
 
 /**
  * The request line of an event, built from its protocol keys: an event object carrying `id`, `request`

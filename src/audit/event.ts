@@ -47,7 +47,8 @@ export const RESERVED_OP_PREFIX = 'auditrelay';
 /** libaudit cuts `acct` at UT_NAMESIZE bytes without telling: refuse instead. */
 export const ACCT_MAX_BYTES = 32;
 
-const EVENT_KEYS = new Set(['type', 'result', 'op', 'acct', 'addr', 'fields']);
+/** The keys an event has: the client builds its request from these, the daemon refuses others. */
+export const EVENT_KEYS: ReadonlySet<string> = new Set(['type', 'result', 'op', 'acct', 'addr', 'fields']);
 
 function fail(code: KnownCode, message: string): never {
   throw new EventError(code, message);

@@ -14,9 +14,16 @@ const denied = () => {
 };
 
 describe('kernel baseline', () => {
-  it('prefers the kernel, then the unit, then says it does not know', () => {
-    assert.equal(kernelLostAtStart({ [BASELINE_ENV]: '9' }, kernel(3)), 3);
-    assert.equal(kernelLostAtStart({ [BASELINE_ENV]: '9' }, denied), 9);
+  it('takes what the unit passed without asking the kernel, else the kernel, else says it does not know', () => {
+    let asked = 0;
+    const counted = () => {
+      asked++;
+      return { lost: 3 } as KernelAuditStatus;
+    };
+    assert.equal(kernelLostAtStart({ [BASELINE_ENV]: '9' }, counted), 9);
+    assert.equal(asked, 0, 'the kernel is not asked when the unit passed the value');
+    assert.equal(kernelLostAtStart({}, kernel(3)), 3);
+    assert.equal(kernelLostAtStart({ [BASELINE_ENV]: 'x' }, kernel(3)), 3);
     assert.equal(kernelLostAtStart({}, denied), null);
     for (const junk of ['', '-1', '1e3', '12345678901', 'x'])
       assert.equal(kernelLostAtStart({ [BASELINE_ENV]: junk }, denied), null, junk);
