@@ -31,6 +31,7 @@ interface Bindings {
   auparse_next_record: (au: State) => number;
   auparse_get_record_text: (au: State) => string | null;
   auparse_get_serial: (au: State) => number;
+  auparse_get_line_number: (au: State) => number;
 }
 
 const bindings = lazy((): Bindings => {
@@ -51,6 +52,8 @@ const bindings = lazy((): Bindings => {
     auparse_next_record: lib.func('int auparse_next_record(void *au)'),
     auparse_get_record_text: lib.func('const char *auparse_get_record_text(void *au)'),
     auparse_get_serial: lib.func('unsigned long auparse_get_serial(void *au)'),
+    // The current record's line in its file, from 1 (a count of getline() calls: auparse.c).
+    auparse_get_line_number: lib.func('unsigned int auparse_get_line_number(void *au)'),
   };
 });
 
@@ -61,6 +64,8 @@ export interface LogRecord {
   /** The record's own time stamp (ms since the epoch) and kernel serial. */
   readonly timeMs: number;
   readonly serial: number;
+  /** Its line in the file, from 1: where its raw text (the collector's `krb5=`) is. */
+  readonly line: number;
   readonly values: readonly (string | undefined)[];
 }
 
@@ -117,11 +122,14 @@ export function readAuditRecords(
     // find_field searches the whole event: only single-record events are safe (ours always are).
     if (b.auparse_get_num_records(au) !== 1 || !query.type(b.auparse_get_type(au))) return;
     if (field(b, au, query.required) === undefined) return;
+    b.auparse_first_record(au);
+    const line = b.auparse_get_line_number(au);
     visit({
       node: b.auparse_get_node(au),
       type: b.auparse_get_type(au),
       timeMs: b.auparse_get_time(au) * 1000 + b.auparse_get_milli(au),
       serial: b.auparse_get_serial(au),
+      line,
       values: query.fields.map((name) => field(b, au, name)),
     });
   });
@@ -135,6 +143,8 @@ export interface RawRecord {
   readonly serial: number;
   /** The record's line as auparse gives it (node=, type=, msg=; not the ENRICHED part nor krb5=). */
   readonly text: string;
+  /** Its line in its file, from 1. */
+  readonly line: number;
 }
 
 /** Reads `files` in order and calls `visit` for every record of every event. Throws SyscallError. */
@@ -145,7 +155,8 @@ export function readEveryRecord(files: readonly string[], visit: (record: RawRec
     b.auparse_first_record(au);
     do {
       const text = b.auparse_get_record_text(au);
-      if (text !== null) visit({ node, type: b.auparse_get_type(au), serial, text });
+      const line = b.auparse_get_line_number(au);
+      if (text !== null) visit({ node, type: b.auparse_get_type(au), serial, text, line });
     } while (b.auparse_next_record(au) > 0);
   });
 }

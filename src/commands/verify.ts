@@ -1,6 +1,6 @@
 /**
  * `auditrelay verify [LOG…] [--json]`: on the collector (or wherever its logs are), accounts for every
- * numbered auditrelay record: per device (its node=) and daemon run,
+ * numbered auditrelay record: per device (the principal the collector authenticated) and daemon run,
  * records received, missing sequence ranges, re-sent records and duplicates, heartbeat gaps, whether the
  * run stopped cleanly and the time span; and, from the daemon's tallies, for the records of other programs
  * and of the kernel it forwarded. Exits 0 only when everything is accounted for (verdict.ts).

@@ -372,6 +372,11 @@ export const CODES = {
     ['cli'],
     "heartbeats of a run are missing: the device's silence is not accounted for",
   ),
+  VERIFY_NODE_MISMATCH: code(
+    EXIT.DATAERR,
+    ['cli'],
+    "records name a device (node=) other than the host of the Kerberos principal that sent them: a device writing under another's name, or a name_format that does not match the device's principal",
+  ),
 } as const satisfies Record<string, CodeInfo>;
 
 export type KnownCode = keyof typeof CODES;

@@ -1,8 +1,9 @@
 /**
  * The collector's audit logs as `verify` reads them: which files (a directory means auditd's own
  * rotation set, `audit.log.N … audit.log.1 audit.log`, oldest first), and our numbered records in them,
- * parsed by libauparse. Records of other programs are skipped; ours with numbering that is not ours to
- * write (a forged or damaged `ar_seq`) are counted, never trusted.
+ * parsed by libauparse, each with the principal the collector appended to its line (line-principals.ts).
+ * Records of other programs are skipped; ours with numbering that is not ours to write (a forged or
+ * damaged `ar_seq`) are counted, never trusted.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import { AuditRelayError } from '../errors/error.js';
 import { TALLY_OP } from '../tap/tally.js';
 import type { ForeignLedger, TallyRecord } from './foreign-ledger.js';
 import type { Ledger, SeqRange } from './ledger.js';
+import { LinePrincipals } from './line-principals.js';
+import { deviceOf } from './sender.js';
 import { Unwrapper } from './unwrap.js';
 
 const RUN = /^[0-9a-f]{12}$/;
@@ -94,7 +97,7 @@ export function parseRanges(text: string | undefined): SeqRange[] | undefined {
 
 /** A tally record's fields, or undefined when they are not what the daemon writes. */
 function parseTally(
-  node: string | null,
+  device: string,
   run: string,
   seq: number,
   v: readonly (string | undefined)[],
@@ -106,7 +109,7 @@ function parseTally(
   if (span === null || ranges === undefined) return undefined;
   if (Number(kernel) + Number(user) !== Number(records)) return undefined;
   return {
-    node,
+    device,
     run,
     seq,
     records: Number(records),
@@ -131,7 +134,10 @@ export function readNumberedRecords(
   let malformed = 0;
   const unwrapper = new Unwrapper();
   files.forEach((file, index) => {
+    const principals = LinePrincipals.read(file);
     readAuditRecords([file], { type: isUserSpaceType, required: 'ar_run', fields: FIELDS }, (record) => {
+      const principal = principals.at(record.line);
+      const device = deviceOf({ principal, node: record.node });
       const [run, rt, op, hb, seq, interval, stop, ...rest] = record.values;
       if (run === undefined || !RUN.test(run)) {
         malformed++;
@@ -141,6 +147,7 @@ export function readNumberedRecords(
       // Wrappers carry ar_run only: what they carry is accounted for by the foreign ledger.
       if (seq === undefined && op === WRAP_OP) {
         const original = unwrapper.add({
+          device,
           node: record.node,
           run,
           type: wtype,
@@ -151,7 +158,7 @@ export function readNumberedRecords(
         const serial =
           original === undefined ? undefined : /^audit\(\d+\.\d+:(\d+)\):/.exec(original.text)?.[1];
         if (foreign !== undefined && original !== undefined && serial !== undefined)
-          foreign.record(original.node, original.type, Number(serial), original.text, true);
+          foreign.record(original.device, original.type, Number(serial), original.text, true);
         return;
       }
       if (seq === undefined || !SEQ.test(seq)) {
@@ -165,6 +172,7 @@ export function readNumberedRecords(
       const heartbeat = op === HEARTBEAT_OP;
       ledger.add({
         node: record.node,
+        principal,
         interval: heartbeat && interval !== undefined && COUNT.test(interval) ? Number(interval) : undefined,
         stop: heartbeat && stop === '1',
         run,
@@ -176,7 +184,7 @@ export function readNumberedRecords(
         file: index,
       });
       if (foreign !== undefined && op === TALLY_OP) {
-        const t = parseTally(record.node, run, Number(seq), tally);
+        const t = parseTally(device, run, Number(seq), tally);
         if (t === undefined) malformed++;
         else foreign.tally(t);
       }
@@ -184,9 +192,13 @@ export function readNumberedRecords(
   });
   if (foreign !== undefined) {
     foreign.seal();
-    readEveryRecord(files, (r) => {
-      if (foreign.wants(r.node, r.serial)) foreign.record(r.node, r.type, r.serial, r.text, false);
-    });
+    for (const file of files) {
+      const principals = LinePrincipals.read(file);
+      readEveryRecord([file], (r) => {
+        const device = deviceOf({ principal: principals.at(r.line), node: r.node });
+        if (foreign.wants(device, r.serial)) foreign.record(device, r.type, r.serial, r.text, false);
+      });
+    }
   }
   return { files, malformed: malformed + unwrapper.malformed, incompleteWrappers: unwrapper.incomplete };
 }

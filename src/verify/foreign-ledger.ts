@@ -13,7 +13,8 @@ import { isUserSpaceType } from '../audit/event-types.js';
 import type { SeqRange } from './ledger.js';
 
 export interface TallyRecord {
-  readonly node: string | null;
+  /** The device that sent it (sender.ts deviceOf). */
+  readonly device: string;
   readonly run: string;
   /** Its ar_seq: a re-sent copy (ar_rt) is the same tally. */
   readonly seq: number;
@@ -28,7 +29,7 @@ export interface TallyRecord {
 }
 
 export interface ForeignReport {
-  readonly node: string;
+  readonly device: string;
   readonly run: string;
   /** Tally records read. */
   readonly tallies: number;
@@ -119,25 +120,24 @@ export class ForeignLedger {
 
   /** Called once every tally is in: from then on only records a tally announced are kept. */
   seal(): void {
-    const byNode = new Map<string, SeqRange[]>();
+    const byDevice = new Map<string, SeqRange[]>();
     for (const tallies of this.#tallies.values())
-      for (const t of tallies) byNode.set(t.node ?? '', [...(byNode.get(t.node ?? '') ?? []), ...t.serials]);
-    for (const [node, ranges] of byNode) this.#wanted.set(node, merge(ranges));
+      for (const t of tallies) byDevice.set(t.device, [...(byDevice.get(t.device) ?? []), ...t.serials]);
+    for (const [device, ranges] of byDevice) this.#wanted.set(device, merge(ranges));
   }
 
-  /** Whether a record of `node` with `serial` is one a tally announced (all, before seal()). */
-  wants(node: string | null, serial: number): boolean {
+  /** Whether a record of `device` with `serial` is one a tally announced (all, before seal()). */
+  wants(device: string, serial: number): boolean {
     if (this.#wanted.size === 0 && this.#tallies.size === 0) return false;
-    const ranges = this.#wanted.get(node ?? '');
+    const ranges = this.#wanted.get(device);
     return ranges !== undefined && within(ranges, serial);
   }
 
   /** A record at the collector; `wrapped` when it came out of a wrapper. */
-  record(node: string | null, type: number, serial: number, text: string, wrapped: boolean): void {
+  record(device: string, type: number, serial: number, text: string, wrapped: boolean): void {
     const stamp = STAMP.exec(text);
     if (stamp === null) return;
     const ms = Number(stamp[1]) * 1000 + Number(stamp[2]);
-    const device = node ?? '';
     let bySerial = this.#seen.get(device);
     if (bySerial === undefined) {
       bySerial = new Map();
@@ -165,7 +165,7 @@ export class ForeignLedger {
 
   /** A tally record (its copies — re-sent, or retried by audisp-remote — count once). */
   tally(t: TallyRecord): void {
-    const key = `${t.node ?? ''}\u0000${t.run}`;
+    const key = `${t.device}\u0000${t.run}`;
     const list = this.#tallies.get(key);
     if (list === undefined) this.#tallies.set(key, [t]);
     else if (!list.some((other) => other.seq === t.seq)) list.push(t);
@@ -176,7 +176,7 @@ export class ForeignLedger {
   }
 
   #reportRun(tallies: readonly TallyRecord[]): ForeignReport {
-    const node = tallies[0]?.node ?? '';
+    const device = tallies[0]?.device ?? '';
     const ranges = merge(tallies.flatMap((t) => t.serials));
     // One second of slack: a tally's span comes from the records the tap read, which the kernel stamped.
     const fromMs = Math.min(...tallies.map((t) => t.fromMs)) - 1000;
@@ -184,7 +184,7 @@ export class ForeignLedger {
     let foundKernel = 0;
     let foundUser = 0;
     let unwrapped = 0;
-    for (const [serial, events] of this.#seen.get(node) ?? new Map<number, Event[]>()) {
+    for (const [serial, events] of this.#seen.get(device) ?? new Map<number, Event[]>()) {
       if (!within(ranges, serial)) continue;
       for (const e of events) {
         if (e.ms < fromMs || e.ms > toMs) continue;
@@ -194,11 +194,11 @@ export class ForeignLedger {
       }
     }
     const sum = (f: (t: TallyRecord) => number) => tallies.reduce((n, t) => n + f(t), 0);
-    const missingSerials = missingEvents(tallies, this.#seen.get(node) ?? new Map(), fromMs, toMs);
+    const missingSerials = missingEvents(tallies, this.#seen.get(device) ?? new Map(), fromMs, toMs);
     const expectedKernel = sum((t) => t.kernel);
     const expectedUser = sum((t) => t.user);
     return {
-      node: node === '' ? '(no node name)' : node,
+      device,
       run: tallies[0]?.run ?? '',
       tallies: tallies.length,
       expectedKernel,

@@ -3,8 +3,8 @@
  * which are missing, which came twice (a re-sent record is marked `ar_rt`; an unmarked duplicate would be
  * a defect), and the gaps in the heartbeat count. Pure: fed by collector-logs.ts, tested on its own.
  *
- * A device is its `node=`, which the sending device writes: the collector's authenticated principal
- * (`krb5=`) is not used yet — libauparse does not show it on records carrying auditd's ENRICHED part.
+ * A device is the principal the collector authenticated (sender.ts): a record naming another device in
+ * its node= is still accounted to its sender, and counted as disagreeing with it.
  *
  * Numbers are kept as lists of ranges (records arrive mostly in order, so a run of a million costs a few
  * ranges) and missing ranges come from the sorted, merged lists: time and memory follow the records read,
@@ -14,6 +14,7 @@
  *
  * @relation(AR-REQ-017)
  */
+import { deviceOf, nodeAgrees } from './sender.js';
 
 /** The largest gap an honest run can show: 2^32 records, years at a device's rates. */
 export const MAX_JUMP = 2 ** 32;
@@ -22,7 +23,10 @@ export const MAX_RUNS = 10_000;
 
 /** One of our records as read at the collector. */
 export interface NumberedRecord {
+  /** The `node=` the sending device wrote. */
   readonly node: string | null;
+  /** The collector's `krb5=` of its line (line-principals.ts); null or absent: unauthenticated. */
+  readonly principal?: string | null | undefined;
   /** hb_interval_s of a heartbeat (s). */
   readonly interval?: number | undefined;
   /** hb_stop: the daemon's clean-stop heartbeat. */
@@ -44,8 +48,15 @@ export interface NumberedRecord {
 export type SeqRange = readonly [from: number, to: number];
 
 export interface RunReport {
-  /** The `node=` the sending device wrote. */
+  /** What the run is accounted under: its principal, or its node= marked unauthenticated (sender.ts). */
+  readonly device: string;
+  /** The collector's authenticated principal; null for an unauthenticated run. */
+  readonly principal: string | null;
+  /** The `node=` its first record named (a label: the device writes it). */
   readonly node: string;
+  /** Records whose node= does not name the principal's host, and the first such node=. */
+  readonly nodeDisagrees: number;
+  readonly disagreeingNode: string | null;
   readonly run: string;
   /** Why this run's numbering cannot be verified (not a daemon's), or null. */
   readonly unverifiable: string | null;
@@ -179,9 +190,13 @@ class RunLedger {
   firstFile = Number.POSITIVE_INFINITY;
   stopped = false;
   interval = 0;
+  node: string | null | undefined;
+  nodeDisagrees = 0;
+  disagreeingNode: string | null = null;
 
   constructor(
-    readonly node: string,
+    readonly device: string,
+    readonly principal: string | null,
     readonly run: string,
     /** This run's number in the ledger, and the ledger's window of recent serials. */
     readonly index: number,
@@ -190,6 +205,11 @@ class RunLedger {
 
   add(record: NumberedRecord): void {
     this.records++;
+    if (this.node === undefined) this.node = record.node;
+    if (!nodeAgrees({ principal: this.principal, node: record.node })) {
+      this.nodeDisagrees++;
+      this.disagreeingNode ??= record.node;
+    }
     const serial = record.serial;
     // The same seq with the same kernel serial is the same record sent again, not a duplicate.
     if (
@@ -233,7 +253,11 @@ class RunLedger {
       (jump > MAX_JUMP ? `its numbering jumps by ${jump} (no daemon numbers so): forged or damaged` : null);
     const transportRetried = this.retries;
     return {
-      node: this.node,
+      device: this.device,
+      principal: this.principal,
+      node: this.node ?? '(no node name)',
+      nodeDisagrees: this.nodeDisagrees,
+      disagreeingNode: this.disagreeingNode,
       run: this.run,
       unverifiable: why,
       stopped: this.stopped,
@@ -293,7 +317,8 @@ export class Ledger {
   }
 
   add(record: NumberedRecord): void {
-    const device = record.node ?? '(no node name)';
+    const principal = record.principal ?? null;
+    const device = deviceOf({ principal, node: record.node });
     const key = `${device}\u0000${record.run}`;
     let run = this.#runs.get(key);
     if (run === undefined) {
@@ -303,7 +328,7 @@ export class Ledger {
         return;
       }
       this.#runsOf.set(device, runs + 1);
-      run = new RunLedger(device, record.run, this.#runs.size + 1, this.#recent);
+      run = new RunLedger(device, principal, record.run, this.#runs.size + 1, this.#recent);
       this.#runs.set(key, run);
     }
     run.add(record);
@@ -312,13 +337,13 @@ export class Ledger {
   report(): RunReport[] {
     return [...this.#runs.values()]
       .map((run) => {
-        const over = this.#overflowing.get(run.node);
+        const over = this.#overflowing.get(run.device);
         const why =
           over === undefined
             ? null
             : `the device shows more than ${MAX_RUNS} runs (${over} more records in runs not tracked): no daemon restarts so often`;
         return run.report(this.#options.headMayBeRotated, why);
       })
-      .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.firstAt - b.firstAt));
+      .sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : a.firstAt - b.firstAt));
   }
 }

@@ -1,6 +1,7 @@
 /**
  * `auditrelay verify`'s human output: one table row per device and run for our records, one for the
- * records of other programs and the kernel, then what is missing in each. Names come from other devices'
+ * records of other programs and the kernel, then what is missing in each. A device is its principal
+ * (NODE is the name it wrote; `(!)` when that is not the principal's host). Names come from other devices'
  * records: every character that is not printable ASCII is shown escaped (`\x1b`), so no log line can
  * drive the terminal.
  */
@@ -28,6 +29,7 @@ function when(ms: number): string {
 
 const COLUMNS = [
   'DEVICE',
+  'NODE',
   'RUN',
   'RECORDS',
   'SEQ',
@@ -71,7 +73,7 @@ const FOREIGN_COLUMNS = [
 function renderForeign(foreign: readonly ForeignReport[]): string[] {
   if (foreign.length === 0) return [];
   const rows = foreign.map((f) => [
-    printable(f.node),
+    printable(f.device),
     f.run,
     String(f.tallies),
     `${f.foundKernel}/${f.expectedKernel}`,
@@ -108,7 +110,8 @@ export function renderReport(input: ReportInput): string {
           ? 'SILENT'
           : 'running';
   const rows = runs.map((r) => [
-    printable(r.node),
+    printable(r.device),
+    r.nodeDisagrees > 0 && r.disagreeingNode === r.node ? `${printable(r.node)} (!)` : printable(r.node),
     r.run,
     String(r.records),
     `${r.firstSeq}-${r.lastSeq}`,
@@ -121,18 +124,23 @@ export function renderReport(input: ReportInput): string {
     end(r),
   ]);
   const details = runs.flatMap((r) => [
-    ...(r.unverifiable !== null
-      ? [`${printable(r.node)} run ${r.run}: unverifiable: ${r.unverifiable}`]
+    ...(r.nodeDisagrees > 0
+      ? [
+          `${printable(r.device)} run ${r.run}: ${r.nodeDisagrees} record(s) name a node= that is not this principal's host (the first: ${printable(r.disagreeingNode ?? '')})`,
+        ]
       : []),
-    ...(r.missingCount > 0 ? [`${printable(r.node)} run ${r.run}: missing ${ranges(r.missing)}`] : []),
+    ...(r.unverifiable !== null
+      ? [`${printable(r.device)} run ${r.run}: unverifiable: ${r.unverifiable}`]
+      : []),
+    ...(r.missingCount > 0 ? [`${printable(r.device)} run ${r.run}: missing ${ranges(r.missing)}`] : []),
     ...(r.unmarkedDuplicates > 0
-      ? [`${printable(r.node)} run ${r.run}: ${r.unmarkedDuplicates} duplicate(s) without the re-send mark`]
+      ? [`${printable(r.device)} run ${r.run}: ${r.unmarkedDuplicates} duplicate(s) without the re-send mark`]
       : []),
     ...(r.heartbeatGaps.length > 0
-      ? [`${printable(r.node)} run ${r.run}: heartbeat gaps ${ranges(r.heartbeatGaps)}`]
+      ? [`${printable(r.device)} run ${r.run}: heartbeat gaps ${ranges(r.heartbeatGaps)}`]
       : []),
     ...(r.beforeLogs > 0
-      ? [`${printable(r.node)} run ${r.run}: began before these logs (seq 1-${r.beforeLogs} not read)`]
+      ? [`${printable(r.device)} run ${r.run}: began before these logs (seq 1-${r.beforeLogs} not read)`]
       : []),
   ]);
   const missing = runs.reduce((n, r) => n + r.missingCount, 0);
@@ -140,14 +148,18 @@ export function renderReport(input: ReportInput): string {
   const overruns = foreign.reduce((n, f) => n + f.overruns, 0);
   return [
     `read ${files.length} file(s): ${files.map(printable).join(', ')}`,
-
+    ...(runs.length > 0 && runs.every((r) => r.principal === null)
+      ? [
+          "no record carries the collector's krb5=: devices are known only by the node= they write (a TCP collector authenticates nobody)",
+        ]
+      : []),
     ...(runs.length === 0 ? ['no auditrelay records found'] : table(COLUMNS, rows)),
     ...details,
     ...renderForeign(foreign),
     ...foreign.flatMap((f) =>
       f.missingKernel + f.missingUser > 0
         ? [
-            `${printable(f.node)} run ${f.run}: missing ${f.missingKernel} kernel and ${f.missingUser} user-space record(s)`,
+            `${printable(f.device)} run ${f.run}: missing ${f.missingKernel} kernel and ${f.missingUser} user-space record(s)`,
           ]
         : [],
     ),

@@ -15,6 +15,8 @@
 import { readAuditRecords, readEveryRecord } from '../../native/libauparse.js';
 import { isUserSpaceType } from '../audit/event-types.js';
 import { recordBody } from './foreign-ledger.js';
+import { LinePrincipals } from './line-principals.js';
+import { deviceOf } from './sender.js';
 import { type Unwrapped, Unwrapper } from './unwrap.js';
 
 export interface RestoreResult {
@@ -36,7 +38,7 @@ const NODE = /^[!-~]{1,255}$/;
 /** auditd's separator before the ENRICHED part of a record. */
 const ENRICHED = String.fromCharCode(0x1d);
 
-const key = (node: string | null, serial: number, ms: number) => `${node ?? ''}\u0000${serial}\u0000${ms}`;
+const key = (device: string, serial: number, ms: number) => `${device}\u0000${serial}\u0000${ms}`;
 
 /** Reads `files` (oldest first) and returns what to write; `typeName` names a record type (libaudit). */
 export function restoreRecords(
@@ -47,33 +49,41 @@ export function restoreRecords(
   const found: Array<Unwrapped & { ms: number; serial: number }> = [];
   let malformed = 0;
   const fields = ['ar_run', 'ar_wtype', 'ar_wid', 'ar_wpart', 'ar_wmsg'];
-  readAuditRecords(files, { type: isUserSpaceType, required: 'ar_wmsg', fields }, (r) => {
-    const [run, type, id, part, hex] = r.values;
-    const original = unwrapper.add({ node: r.node, run: run ?? '', type, id, part, hex });
-    if (original === undefined) return;
-    const stamp = STAMP.exec(original.text);
-    if (stamp === null || (original.node !== null && !NODE.test(original.node))) {
-      malformed++;
-      return;
-    }
-    found.push({ ...original, ms: Number(stamp[1]) * 1000 + Number(stamp[2]), serial: Number(stamp[3]) });
-  });
-  // What arrived as sent: the same device, event and text.
-  const events = new Set(found.map((f) => key(f.node, f.serial, f.ms)));
+  for (const file of files) {
+    const principals = LinePrincipals.read(file);
+    readAuditRecords([file], { type: isUserSpaceType, required: 'ar_wmsg', fields }, (r) => {
+      const [run, type, id, part, hex] = r.values;
+      const device = deviceOf({ principal: principals.at(r.line), node: r.node });
+      const original = unwrapper.add({ device, node: r.node, run: run ?? '', type, id, part, hex });
+      if (original === undefined) return;
+      const stamp = STAMP.exec(original.text);
+      if (stamp === null || (original.node !== null && !NODE.test(original.node))) {
+        malformed++;
+        return;
+      }
+      found.push({ ...original, ms: Number(stamp[1]) * 1000 + Number(stamp[2]), serial: Number(stamp[3]) });
+    });
+  }
+  // What arrived as sent: from the same device (its principal), the same event and text.
+  const events = new Set(found.map((f) => key(f.device, f.serial, f.ms)));
   const present = new Set<string>();
-  readEveryRecord(files, (r) => {
-    const stamp = STAMP.exec(r.text.slice(r.text.indexOf('msg=') + 4));
-    if (stamp === null) return;
-    const event = key(r.node, r.serial, Number(stamp[1]) * 1000 + Number(stamp[2]));
-    if (events.has(event)) present.add(`${event}\u0000${r.type}\u0000${recordBody(r.text)}`);
-  });
+  for (const file of files) {
+    const principals = LinePrincipals.read(file);
+    readEveryRecord([file], (r) => {
+      const stamp = STAMP.exec(r.text.slice(r.text.indexOf('msg=') + 4));
+      if (stamp === null) return;
+      const device = deviceOf({ principal: principals.at(r.line), node: r.node });
+      const event = key(device, r.serial, Number(stamp[1]) * 1000 + Number(stamp[2]));
+      if (events.has(event)) present.add(`${event}\u0000${r.type}\u0000${recordBody(r.text)}`);
+    });
+  }
   const written = new Set<string>();
   const out: Array<{ ms: number; serial: number; line: string }> = [];
   let alreadyThere = 0;
   let repeated = 0;
   let altered = 0;
   for (const f of found) {
-    const id = `${key(f.node, f.serial, f.ms)}\u0000${f.type}\u0000${recordBody(f.text)}`;
+    const id = `${key(f.device, f.serial, f.ms)}\u0000${f.type}\u0000${recordBody(f.text)}`;
     if (present.has(id)) {
       alreadyThere++;
       continue;

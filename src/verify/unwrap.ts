@@ -9,6 +9,9 @@
  */
 
 export interface WrappedPart {
+  /** The device that sent the wrapper (sender.ts deviceOf). */
+  readonly device: string;
+  /** The node= it named (a label). */
   readonly node: string | null;
   readonly run: string;
   readonly type: string | undefined;
@@ -19,6 +22,7 @@ export interface WrappedPart {
 
 /** A record as the kernel first wrote it, recovered from a wrapper. */
 export interface Unwrapped {
+  readonly device: string;
   readonly node: string | null;
   readonly run: string;
   readonly type: number;
@@ -56,7 +60,7 @@ export class Unwrapper {
       this.malformed++;
       return undefined;
     }
-    const key = `${p.node ?? ''}\u0000${p.run}\u0000${p.id}`;
+    const key = `${p.device}\u0000${p.run}\u0000${p.id}`;
     let open = this.#open.get(key);
     if (open === undefined) {
       if (this.#open.size >= MAX_OPEN) {
@@ -78,7 +82,7 @@ export class Unwrapper {
     if (open.have < count) return undefined;
     this.#open.delete(key);
     const text = Buffer.from(open.parts.join(''), 'hex').toString('latin1');
-    return { node: p.node, run: p.run, type, text };
+    return { device: p.device, node: p.node, run: p.run, type, text };
   }
 
   /** Wrappers whose parts did not all arrive. */

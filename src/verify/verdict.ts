@@ -61,6 +61,12 @@ export function findings(
       code: 'VERIFY_UNMARKED_DUPLICATES',
       message: `${unmarked} duplicate(s) of ours without the re-send mark`,
     });
+  const disagree = sum((r) => r.nodeDisagrees);
+  if (disagree > 0)
+    out.push({
+      code: 'VERIFY_NODE_MISMATCH',
+      message: `${disagree} record(s) name a node= that is not the host of the principal that sent them`,
+    });
   const gaps = sum((r) => r.heartbeatGaps.length);
   if (gaps > 0)
     out.push({ code: 'VERIFY_HEARTBEAT_GAPS', message: `${gaps} gap(s) in the heartbeats of the runs` });

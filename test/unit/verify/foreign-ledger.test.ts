@@ -12,7 +12,7 @@ const line = (serial: number, body: string, ms = T0) =>
   `node=dev type=X msg=audit(${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}:${serial}): ${body}\x1dUID="root" krb5=auditd/dev@R`;
 let seq = 0;
 const tally = (over: Partial<TallyRecord>): TallyRecord => ({
-  node: 'dev',
+  device: 'dev',
   run: 'r1',
   seq: ++seq,
   records: 0,

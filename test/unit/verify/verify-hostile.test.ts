@@ -24,11 +24,9 @@ interface Line {
   readonly node?: string;
   readonly heartbeat?: { readonly seq: number; readonly interval: number; readonly stop?: boolean };
   readonly at?: number;
-  /** Text the sender put in its message. */
-  readonly extra?: string;
 }
 
-function line({ seq, run = RUN, node = 'devA', heartbeat, at = T0, extra = '' }: Line): string {
+function line({ seq, run = RUN, node = 'devA', heartbeat, at = T0 }: Line): string {
   const s = serial++;
   const op =
     heartbeat === undefined
@@ -36,7 +34,7 @@ function line({ seq, run = RUN, node = 'devA', heartbeat, at = T0, extra = '' }:
       : `op=auditrelay-heartbeat hb_seq="${heartbeat.seq}" hb_interval_s="${heartbeat.interval}"${heartbeat.stop ? ' hb_stop="1"' : ''}`;
   return (
     `node=${node} type=TRUSTED_APP msg=audit(${at}.000:${s}): pid=9 uid=0 auid=4294967295 ses=4294967295 ` +
-    `msg='${op}${extra} ar_run="${run}" ar_seq="${seq}" exe="/usr/bin/node" hostname=? addr=? terminal=? res=success'\n`
+    `msg='${op} ar_run="${run}" ar_seq="${seq}" exe="/usr/bin/node" hostname=? addr=? terminal=? res=success'\n`
   );
 }
 

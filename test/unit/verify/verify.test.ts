@@ -205,7 +205,7 @@ describe('verify', () => {
     const gap = write([1, 3].map((seq) => record({ seq })).join(''));
     const bad = await run(process.execPath, [CLI, 'verify', gap]);
     assert.equal(bad.code, 65, bad.stderr);
-    assert.match(bad.stdout, /dev1 run 0a1b2c3d4e5f: missing 2\n/);
+    assert.match(bad.stdout, /dev1 \(unauthenticated\) run 0a1b2c3d4e5f: missing 2\n/);
     assert.match(bad.stdout, /MISSING: 1 record\(s\)/);
     assert.match(bad.stderr, /VERIFY_RECORDS_MISSING/);
     const good = await run(process.execPath, [CLI, 'verify', '--json', write(record({ seq: 1 }))]);
