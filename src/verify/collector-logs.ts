@@ -5,8 +5,8 @@
  * Records of other programs are skipped; ours with numbering that is not ours to write (a forged or
  * damaged `ar_seq`) are counted, never trusted.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { readAuditRecords, readEveryRecord } from '../../native/libauparse.js';
 import { isUserSpaceType } from '../audit/event-types.js';
 import { HEARTBEAT_OP } from '../audit/heartbeat.js';
@@ -46,9 +46,21 @@ const SPAN = /^([0-9]{1,15})-([0-9]{1,15})$/;
 /** Ranges in one tally, at most (its serial list is bounded by the daemon: a longer one is not ours). */
 const MAX_RANGES = 4096;
 
-/** Whether the oldest of `files` is a rotated log (`audit.log.N`), so a run in it may have begun earlier. */
-export function headMayBeRotated(files: readonly string[]): boolean {
-  return /\.\d+$/.test(files[0] ?? '');
+/**
+ * The files (by index) whose runs may have begun in a log no longer there: the first file read from each
+ * directory (each collector's oldest), when it is a rotated one (`audit.log.N`). A run that begins in
+ * `audit.log` itself, or in a newer file, must have all its records from 1.
+ */
+export function rotatedHeads(files: readonly string[]): Set<number> {
+  const seen = new Set<string>();
+  const heads = new Set<number>();
+  files.forEach((file, index) => {
+    const dir = dirname(file);
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    if (/\.\d+$/.test(file)) heads.add(index);
+  });
+  return heads;
 }
 
 /** `audit.log` and its rotations in a directory, oldest first. */
@@ -60,9 +72,19 @@ function rotationSet(dir: string): string[] {
   return numbered.map((f) => join(dir, f.name));
 }
 
-/** The files to read for `paths`: files as given (in that order), directories as their rotation set. */
+/**
+ * The files to read for `paths` — files as given (in that order), directories as their rotation set;
+ * several collectors' directories one after the other — each file once.
+ */
 export function logFiles(paths: readonly string[]): string[] {
-  const files = paths.flatMap((path) => (statSync(path).isDirectory() ? rotationSet(path) : [path]));
+  const all = paths.flatMap((path) => (statSync(path).isDirectory() ? rotationSet(path) : [path]));
+  const seen = new Set<string>();
+  const files = all.filter((file) => {
+    const real = realpathSync(file);
+    if (seen.has(real)) return false;
+    seen.add(real);
+    return true;
+  });
   if (files.length === 0)
     throw new AuditRelayError('VERIFY_NO_LOGS', `No audit log files in ${paths.join(', ')}`);
   return files;

@@ -239,10 +239,10 @@ class RunLedger {
     this.lastAt = Math.max(this.lastAt, record.timeMs);
   }
 
-  report(headMayBeRotated: boolean, unverifiable: string | null): RunReport {
-    // A run whose first record is in the oldest log may have begun in a log rotated away — when that log
-    // is a rotated one: seqs before it are not counted missing. Otherwise its records from 1 on must be here.
-    const from = this.firstFile === 0 && headMayBeRotated ? this.firstSeq : 1;
+  report(rotatedHeads: ReadonlySet<number>, unverifiable: string | null): RunReport {
+    // A run whose first record is in a collector's oldest log may have begun in a log rotated away — when
+    // that log is a rotated one: seqs before it are not counted missing. Otherwise they must all be here.
+    const from = rotatedHeads.has(this.firstFile) ? this.firstSeq : 1;
     const originals = this.originals.merged();
     const all = mergeRanges([...originals, ...this.resends.merged()]);
     const distinct = size(all);
@@ -300,8 +300,8 @@ function gaps(sorted: readonly SeqRange[]): SeqRange[] {
 }
 
 export interface LedgerOptions {
-  /** The oldest log read is a rotated one: a run in it may have begun in a log rotated away. */
-  readonly headMayBeRotated: boolean;
+  /** Files (by index) a run may have begun before: each collector's oldest log, when a rotated one. */
+  readonly rotatedHeads: ReadonlySet<number>;
 }
 
 /** Collects records and reports per device and run, ordered by device, then by the run's first record. */
@@ -312,7 +312,7 @@ export class Ledger {
   readonly #recent = new RecentSerials();
   readonly #options: LedgerOptions;
 
-  constructor(options: LedgerOptions = { headMayBeRotated: true }) {
+  constructor(options: LedgerOptions = { rotatedHeads: new Set([0]) }) {
     this.#options = options;
   }
 
@@ -342,7 +342,7 @@ export class Ledger {
           over === undefined
             ? null
             : `the device shows more than ${MAX_RUNS} runs (${over} more records in runs not tracked): no daemon restarts so often`;
-        return run.report(this.#options.headMayBeRotated, why);
+        return run.report(this.#options.rotatedHeads, why);
       })
       .sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : a.firstAt - b.firstAt));
   }

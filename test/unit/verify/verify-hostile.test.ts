@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { headMayBeRotated, logFiles, readNumberedRecords } from '../../../src/verify/collector-logs.js';
+import { logFiles, readNumberedRecords, rotatedHeads } from '../../../src/verify/collector-logs.js';
 import { ForeignLedger } from '../../../src/verify/foreign-ledger.js';
 import { Ledger, type RunReport } from '../../../src/verify/ledger.js';
 import { printable } from '../../../src/verify/report.js';
@@ -48,7 +48,7 @@ describe('verify against hostile logs', () => {
     return path;
   };
   const account = (files: string[]) => {
-    const ledger = new Ledger({ headMayBeRotated: headMayBeRotated(files) });
+    const ledger = new Ledger({ rotatedHeads: rotatedHeads(files) });
     readNumberedRecords(files, ledger, new ForeignLedger());
     return ledger.report();
   };
@@ -112,7 +112,7 @@ describe('verify against hostile logs', () => {
     try {
       writeFileSync(join(alone, 'audit.log'), [5, 6].map((seq) => line({ seq })).join(''));
       const files = logFiles([alone]);
-      assert.equal(headMayBeRotated(files), false);
+      assert.deepEqual([...rotatedHeads(files)], []);
       assert.deepEqual(account(files)[0]?.missing, [[1, 4]]);
       mkdirSync(join(alone, 'r'));
       writeFileSync(join(alone, 'r', 'audit.log.1'), [5, 6].map((seq) => line({ seq })).join(''));
@@ -124,6 +124,44 @@ describe('verify against hostile logs', () => {
       );
     } finally {
       removeTempDir(alone);
+    }
+  });
+
+  it("reads several collectors' logs in one run: each one's rotated head excused, a device that moved whole", async () => {
+    const fleet = makeTempDir('auditrelay-verify-fleet-');
+    try {
+      const a = join(fleet, 'collector-a');
+      const b = join(fleet, 'collector-b');
+      mkdirSync(a);
+      mkdirSync(b);
+      const id = (d: string) => d.repeat(12);
+      writeFileSync(
+        join(a, 'audit.log.1'),
+        [5, 6].map((seq) => line({ seq, node: 'devA', run: id('a') })).join(''),
+      );
+      writeFileSync(
+        join(a, 'audit.log'),
+        [1, 2, 3].map((seq) => line({ seq, node: 'devC', run: id('c') })).join(''),
+      );
+      writeFileSync(
+        join(b, 'audit.log'),
+        [
+          ...[3, 4].map((seq) => line({ seq, node: 'devB', run: id('b') })),
+          ...[4, 5, 6].map((seq) => line({ seq, node: 'devC', run: id('c') })),
+        ].join(''),
+      );
+      const files = logFiles([a, b, join(a, 'audit.log')]);
+      assert.equal(files.length, 3, 'each file once');
+      assert.deepEqual([...rotatedHeads(files)], [0], "only collector A's oldest log is a rotated one");
+      const runs = account(files);
+      const missing = (node: string) => runs.find((r) => r.node === node)?.missing;
+      assert.deepEqual(missing('devA'), [], 'began in a log A rotated away');
+      assert.deepEqual(missing('devB'), [[1, 2]], "B's only log is audit.log: 1 and 2 should be there");
+      assert.deepEqual(missing('devC'), [], 'moved from A to B: whole across both');
+      const cli = await run(process.execPath, [CLI, 'verify', '--json', a, b]);
+      assert.equal((JSON.parse(cli.stdout) as { files: string[] }).files.length, 3);
+    } finally {
+      removeTempDir(fleet);
     }
   });
 

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Tally } from '../../../src/tap/tally.js';
-import { headMayBeRotated, readNumberedRecords } from '../../../src/verify/collector-logs.js';
+import { readNumberedRecords, rotatedHeads } from '../../../src/verify/collector-logs.js';
 import { ForeignLedger } from '../../../src/verify/foreign-ledger.js';
 import { Ledger } from '../../../src/verify/ledger.js';
 import { LinePrincipals, principalOfLine } from '../../../src/verify/line-principals.js';
@@ -65,7 +65,7 @@ describe('verify keys devices by the collector-authenticated principal', () => {
     return path;
   };
   const account = (files: string[]) => {
-    const ledger = new Ledger({ headMayBeRotated: headMayBeRotated(files) });
+    const ledger = new Ledger({ rotatedHeads: rotatedHeads(files) });
     const foreign = new ForeignLedger();
     readNumberedRecords(files, ledger, foreign);
     return { runs: ledger.report(), foreign: foreign.report() };
