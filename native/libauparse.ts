@@ -11,13 +11,16 @@ import { SyscallError } from './syscall-error.js';
 
 export const LIBAUPARSE_ENV = 'AUDITRELAY_LIBAUPARSE';
 
-/** ausource_t (auparse.h): AUSOURCE_LOGS, AUSOURCE_FILE, AUSOURCE_FILE_ARRAY, … */
+/** ausource_t (auparse-defs.h): AUSOURCE_LOGS, AUSOURCE_FILE, AUSOURCE_FILE_ARRAY, AUSOURCE_BUFFER, … */
 const AUSOURCE_FILE_ARRAY = 2;
+const AUSOURCE_BUFFER = 3;
 
 type State = unknown;
 
 interface Bindings {
   auparse_init: (source: number, files: readonly (string | null)[]) => State | null;
+  /** The same function, for AUSOURCE_BUFFER: a NUL-terminated text it copies. */
+  auparse_init_buffer: (source: number, text: Buffer) => State | null;
   auparse_destroy: (au: State) => void;
   auparse_next_event: (au: State) => number;
   auparse_get_num_records: (au: State) => number;
@@ -38,6 +41,7 @@ const bindings = lazy((): Bindings => {
   const lib = loadLibrary(['libauparse.so.0'], LIBAUPARSE_ENV);
   return {
     auparse_init: lib.func('void *auparse_init(int source, const char **b)'),
+    auparse_init_buffer: lib.func('auparse_init', 'void *', ['int', 'void *']),
     auparse_destroy: lib.func('void auparse_destroy(void *au)'),
     auparse_next_event: lib.func('int auparse_next_event(void *au)'),
     auparse_get_num_records: lib.func('unsigned int auparse_get_num_records(void *au)'),
@@ -91,17 +95,35 @@ function field(b: Bindings, au: State, name: string): string | undefined {
   return raw === null ? undefined : unquote(raw);
 }
 
-/** Opens `files` as one stream and calls `onEvent` for each event. Throws SyscallError. */
-function forEachEvent(files: readonly string[], onEvent: (b: Bindings, au: State) => void): void {
+/**
+ * What auparse reads: files as one stream, or complete lines in memory (`bytes`, each line ending in a
+ * newline: auparse leaves an unterminated last line of a buffer unread). A NUL in `bytes` would end
+ * auparse's copy there, so each becomes a space (auditd never writes one: it writes strings).
+ */
+export type LogSource = readonly string[] | { readonly bytes: Buffer };
+
+function open(b: Bindings, source: LogSource): { au: State | null; what: string } {
+  if ('bytes' in source) {
+    const text = Buffer.alloc(source.bytes.length + 1);
+    source.bytes.copy(text);
+    for (let i = text.indexOf(0); i >= 0 && i < source.bytes.length; i = text.indexOf(0, i + 1))
+      text[i] = 0x20;
+    return { au: b.auparse_init_buffer(AUSOURCE_BUFFER, text), what: `${source.bytes.length} bytes of log` };
+  }
+  return { au: b.auparse_init(AUSOURCE_FILE_ARRAY, [...source, null]), what: source.join(', ') };
+}
+
+/** Opens `source` and calls `onEvent` for each event. Throws SyscallError. */
+function forEachEvent(source: LogSource, onEvent: (b: Bindings, au: State) => void): void {
   const b = bindings();
   clearErrno();
-  const au = b.auparse_init(AUSOURCE_FILE_ARRAY, [...files, null]);
-  if (au === null) throw new SyscallError('auparse_init', lastErrno(), files.join(', '));
+  const { au, what } = open(b, source);
+  if (au === null) throw new SyscallError('auparse_init', lastErrno(), what);
   try {
     for (;;) {
       const rc = b.auparse_next_event(au);
       if (rc === 0) return;
-      if (rc < 0) throw new SyscallError('auparse_next_event', lastErrno(), files.join(', '));
+      if (rc < 0) throw new SyscallError('auparse_next_event', lastErrno(), what);
       onEvent(b, au);
     }
   } finally {
@@ -114,11 +136,11 @@ function forEachEvent(files: readonly string[], onEvent: (b: Bindings, au: State
  * every single-record event that matches `query`. Throws SyscallError when a file cannot be read.
  */
 export function readAuditRecords(
-  files: readonly string[],
+  source: LogSource,
   query: RecordQuery,
   visit: (record: LogRecord) => void,
 ): void {
-  forEachEvent(files, (b, au) => {
+  forEachEvent(source, (b, au) => {
     // find_field searches the whole event: only single-record events are safe (ours always are).
     if (b.auparse_get_num_records(au) !== 1 || !query.type(b.auparse_get_type(au))) return;
     if (field(b, au, query.required) === undefined) return;
@@ -148,8 +170,8 @@ export interface RawRecord {
 }
 
 /** Reads `files` in order and calls `visit` for every record of every event. Throws SyscallError. */
-export function readEveryRecord(files: readonly string[], visit: (record: RawRecord) => void): void {
-  forEachEvent(files, (b, au) => {
+export function readEveryRecord(source: LogSource, visit: (record: RawRecord) => void): void {
+  forEachEvent(source, (b, au) => {
     const node = b.auparse_get_node(au);
     const serial = b.auparse_get_serial(au);
     b.auparse_first_record(au);

@@ -15,7 +15,7 @@ import { AuditRelayError } from '../errors/error.js';
 import { TALLY_OP } from '../tap/tally.js';
 import type { ForeignLedger, TallyRecord } from './foreign-ledger.js';
 import type { Ledger, SeqRange } from './ledger.js';
-import { LinePrincipals } from './line-principals.js';
+import { forEachPiece } from './log-chunks.js';
 import { deviceOf } from './sender.js';
 import { Unwrapper } from './unwrap.js';
 
@@ -90,8 +90,19 @@ export function logFiles(paths: readonly string[]): string[] {
   return files;
 }
 
+/** Where a previous run of verify stopped (verify-state.ts): per file, the offset to read on from. */
+export interface Resume {
+  readonly from: readonly number[];
+  /** Wrappers whose parts did not all arrive yet. */
+  readonly unwrapper: Unwrapper;
+}
+
 export interface ReadSummary {
   readonly files: readonly string[];
+  /** Where reading each file ended (the offset past its last complete line read). */
+  readonly ends: readonly number[];
+  /** Lines longer than auditd writes, skipped (log-chunks.ts). */
+  readonly oversized: number;
   /** Our records whose numbering (or tally, or wrapper) did not parse. */
   readonly malformed: number;
   /** Wrapped records whose parts did not all arrive. */
@@ -152,12 +163,15 @@ export function readNumberedRecords(
   files: readonly string[],
   ledger: Ledger,
   foreign?: ForeignLedger,
+  resume?: Resume,
 ): ReadSummary {
   let malformed = 0;
-  const unwrapper = new Unwrapper();
-  files.forEach((file, index) => {
-    const principals = LinePrincipals.read(file);
-    readAuditRecords([file], { type: isUserSpaceType, required: 'ar_run', fields: FIELDS }, (record) => {
+  const unwrapper = resume?.unwrapper ?? new Unwrapper();
+  const malformedBefore = unwrapper.malformed;
+  const toRead = files.map((path, i) => ({ path, from: resume?.from[i] ?? 0 }));
+  const stats = { oversized: 0 };
+  const ends = forEachPiece(toRead, stats, (index, piece, principals) => {
+    readAuditRecords(piece, { type: isUserSpaceType, required: 'ar_run', fields: FIELDS }, (record) => {
       const principal = principals.at(record.line);
       const device = deviceOf({ principal, node: record.node });
       const [run, rt, op, hb, seq, interval, stop, ...rest] = record.values;
@@ -214,13 +228,20 @@ export function readNumberedRecords(
   });
   if (foreign !== undefined) {
     foreign.seal();
-    for (const file of files) {
-      const principals = LinePrincipals.read(file);
-      readEveryRecord([file], (r) => {
+    // What the first pass read, not what arrived since.
+    const again = toRead.map((file, i) => ({ ...file, to: ends[i] ?? file.from }));
+    forEachPiece(again, { oversized: 0 }, (_index, piece, principals) => {
+      readEveryRecord(piece, (r) => {
         const device = deviceOf({ principal: principals.at(r.line), node: r.node });
         if (foreign.wants(device, r.serial)) foreign.record(device, r.type, r.serial, r.text, false);
       });
-    }
+    });
   }
-  return { files, malformed: malformed + unwrapper.malformed, incompleteWrappers: unwrapper.incomplete };
+  return {
+    files,
+    ends,
+    oversized: stats.oversized,
+    malformed: malformed + unwrapper.malformed - malformedBefore,
+    incompleteWrappers: unwrapper.incomplete,
+  };
 }

@@ -15,7 +15,7 @@
 import { readAuditRecords, readEveryRecord } from '../../native/libauparse.js';
 import { isUserSpaceType } from '../audit/event-types.js';
 import { recordBody } from './foreign-ledger.js';
-import { LinePrincipals } from './line-principals.js';
+import { forEachPiece } from './log-chunks.js';
 import { deviceOf } from './sender.js';
 import { type Unwrapped, Unwrapper } from './unwrap.js';
 
@@ -49,9 +49,9 @@ export function restoreRecords(
   const found: Array<Unwrapped & { ms: number; serial: number }> = [];
   let malformed = 0;
   const fields = ['ar_run', 'ar_wtype', 'ar_wid', 'ar_wpart', 'ar_wmsg'];
-  for (const file of files) {
-    const principals = LinePrincipals.read(file);
-    readAuditRecords([file], { type: isUserSpaceType, required: 'ar_wmsg', fields }, (r) => {
+  const toRead = files.map((path) => ({ path, from: 0 }));
+  forEachPiece(toRead, { oversized: 0 }, (_index, piece, principals) => {
+    readAuditRecords(piece, { type: isUserSpaceType, required: 'ar_wmsg', fields }, (r) => {
       const [run, type, id, part, hex] = r.values;
       const device = deviceOf({ principal: principals.at(r.line), node: r.node });
       const original = unwrapper.add({ device, node: r.node, run: run ?? '', type, id, part, hex });
@@ -63,20 +63,19 @@ export function restoreRecords(
       }
       found.push({ ...original, ms: Number(stamp[1]) * 1000 + Number(stamp[2]), serial: Number(stamp[3]) });
     });
-  }
+  });
   // What arrived as sent: from the same device (its principal), the same event and text.
   const events = new Set(found.map((f) => key(f.device, f.serial, f.ms)));
   const present = new Set<string>();
-  for (const file of files) {
-    const principals = LinePrincipals.read(file);
-    readEveryRecord([file], (r) => {
+  forEachPiece(toRead, { oversized: 0 }, (_index, piece, principals) => {
+    readEveryRecord(piece, (r) => {
       const stamp = STAMP.exec(r.text.slice(r.text.indexOf('msg=') + 4));
       if (stamp === null) return;
       const device = deviceOf({ principal: principals.at(r.line), node: r.node });
       const event = key(device, r.serial, Number(stamp[1]) * 1000 + Number(stamp[2]));
       if (events.has(event)) present.add(`${event}\u0000${r.type}\u0000${recordBody(r.text)}`);
     });
-  }
+  });
   const written = new Set<string>();
   const out: Array<{ ms: number; serial: number; line: string }> = [];
   let alreadyThere = 0;

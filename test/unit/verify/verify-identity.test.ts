@@ -6,7 +6,7 @@
  * field of) keep their principal; others' records count only for the device that sent them.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Tally } from '../../../src/tap/tally.js';
@@ -14,6 +14,7 @@ import { readNumberedRecords, rotatedHeads } from '../../../src/verify/collector
 import { ForeignLedger } from '../../../src/verify/foreign-ledger.js';
 import { Ledger } from '../../../src/verify/ledger.js';
 import { LinePrincipals, principalOfLine } from '../../../src/verify/line-principals.js';
+import { logChunks } from '../../../src/verify/log-chunks.js';
 import { hostOf, nodeAgrees } from '../../../src/verify/sender.js';
 import { findings } from '../../../src/verify/verdict.js';
 import { CLI, run } from '../../harness/exec.js';
@@ -87,17 +88,29 @@ describe('verify keys devices by the collector-authenticated principal', () => {
     );
   });
 
-  it('finds the principal of a line across read chunks, and none on a line past 64 KiB', () => {
-    // 15 lines of 64 KiB and one 20 bytes shorter: line 17 straddles the first 1 MiB read.
-    const filler = `${'p'.repeat(64 * 1024 - 1 - ` krb5=${A}`.length)} krb5=${A}\n`.repeat(15);
-    const path = write(
-      `${filler}${'p'.repeat(64 * 1024 - 20)}\nstraddling krb5=${B}\n${'q'.repeat(70_000)} krb5=${A}\nlast krb5=${B}`,
-    );
-    const lines = LinePrincipals.read(path);
-    assert.deepEqual(
-      [lines.lines, lines.at(1), lines.at(16), lines.at(17), lines.at(18), lines.at(19)],
-      [19, A, null, B, null, B],
-    );
+  it('reads a log in pieces of whole lines: one straddling two pieces, one too long, an unfinished last one left', () => {
+    const path = write(`a krb5=${A}\nstraddling krb5=${B}\n${'q'.repeat(100)} krb5=${A}\nlast krb5=${B}`);
+    const read = (from = 0) => {
+      const stats: { oversized: number; end?: number } = { oversized: 0 };
+      const pieces = [...logChunks(path, { from, chunkBytes: 64 }, stats)];
+      const lines = pieces.flatMap((p) => {
+        const principals = LinePrincipals.of(p.bytes);
+        return Array.from({ length: principals.lines }, (_, i) => principals.at(i + 1));
+      });
+      return {
+        lines,
+        stats,
+        end: stats.end,
+        text: pieces.map((p) => p.bytes.toString()).join(''),
+      };
+    };
+    const first = read();
+    assert.deepEqual(first.lines, [A, B], 'the 100-byte line is longer than a 64-byte piece: skipped');
+    assert.equal(first.stats.oversized, 1);
+    const lastLine = `last krb5=${B}`;
+    assert.equal(first.end, readFileSync(path).length - lastLine.length, 'the unfinished last line is left');
+    appendFileSync(path, '\n');
+    assert.equal(read(first.end).text, `${lastLine}\n`, 'and read once finished');
   });
 
   it("compares node= with the principal's host, by full name or first label", () => {
