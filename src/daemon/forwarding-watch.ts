@@ -89,7 +89,7 @@ export class ForwardingWatch {
     this.#tallyMs = config.daemon.heartbeat_interval || TALLY_FALLBACK_MS;
     this.recovery = new Recovery(limitsOf(config), optionsOf(config, f.queue_depth), deps);
     this.monitor = new ForwardingMonitor(deps.log, this.recovery);
-    const collector = { host: f.collector, port: f.port };
+    const collector = { host: f.collector, port: f.port, privilegedSource: f.source_port === 'privileged' };
     const ready = readinessCheck({
       collector,
       kerberos: f.transport === 'krb5' ? { krb5Config: f.krb5_config, clientName: f.client_name } : undefined,

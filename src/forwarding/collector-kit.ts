@@ -41,6 +41,8 @@ function collectorKeys(f: ForwardingConfig, heartbeatMs: number): Array<[string,
     // 2, not 1: a reconnect from a new port (the daemon restarted) must get in while the stale one lingers.
     ['tcp_max_per_addr', '2'],
     ['tcp_client_max_idle', String(clientMaxIdleS(heartbeatMs))],
+    // Devices connect from below 1024 (forwarding.source_port): no unprivileged process gets a connection.
+    ...(f.source_port === 'privileged' ? ([['tcp_client_ports', '1-1023']] as Array<[string, string]>) : []),
     ['distribute_network', 'no'],
     ['local_events', 'yes'],
     ['write_logs', 'yes'],
@@ -75,6 +77,13 @@ export function collectorKit(
           ]
         : [
             `tcp_client_max_idle = ${clientMaxIdleS(heartbeatMs)} s: more than two of this device's heartbeats (every ${Math.round(heartbeatMs / 1000)} s).`,
+          ]),
+      ...(f.source_port === 'privileged'
+        ? [
+            "tcp_client_ports = 1-1023: this device connects from a port below 1024, and the collector turns away every connection from above — before audit 4.2.1 one silent connection to the collector stalls it for every device, and now no unprivileged process anywhere can open one. Root on any host that reaches the port still can: admit only the devices' addresses (firewall, or use_libwrap with hosts.allow), and see the security model.",
+          ]
+        : [
+            'forwarding.source_port = "any": leave tcp_client_ports unset. Any process on any host that reaches the collector\'s port can stall it for every device (audit before 4.2.1): admit only the devices\' addresses.',
           ]),
       'The device principal uses the raw host name (gethostname()), not the FQDN.',
       'Account for every record of this device on the collector: auditrelay verify /var/log/audit (exit 0 = nothing missing; alert on anything else).',

@@ -65,6 +65,14 @@ export const forwardingSchema = z
         "The loopback port of auditrelay's relay: audisp-remote connects to 127.0.0.1 here, and the relay carries " +
           'its (still encrypted) connection to the collector. Below 1024, so only root can listen on it.',
       ),
+    source_port: z
+      .enum(['privileged', 'any'])
+      .default('privileged')
+      .describe(
+        'The port the relay connects to the collector from: "privileged" (below 1024; the unit grants CAP_NET_BIND_SERVICE) ' +
+          'lets the collector admit only those (tcp_client_ports = 1-1023), so no unprivileged process anywhere can open the ' +
+          'silent connection that stalls a collector before audit 4.2.1; "any" for a collector that admits every port.',
+      ),
     transport: z
       .enum(['krb5', 'tcp'])
       .default('krb5')

@@ -18,6 +18,21 @@ import { socketFd } from '../socket-fd.js';
 export interface CollectorAddress {
   readonly host: string;
   readonly port: number;
+  /**
+   * Connect from a privileged source port (below 1024; needs CAP_NET_BIND_SERVICE), so that a collector
+   * with `tcp_client_ports = 1-1023` turns away every connection an unprivileged process opens — before
+   * audit 4.2.1 one silent connection stalls the collector for every device (forwarding.source_port).
+   */
+  readonly privilegedSource?: boolean;
+}
+
+/** The source ports a privileged connection picks from (rresvport's range), and how many picks it tries. */
+export const PRIVILEGED_PORTS = { from: 512, to: 1023, attempts: 64 } as const;
+
+function privilegedPort(): number {
+  return (
+    PRIVILEGED_PORTS.from + Math.floor(Math.random() * (PRIVILEGED_PORTS.to - PRIVILEGED_PORTS.from + 1))
+  );
 }
 
 /** Sent data unacknowledged this long, or an idle peer silent to 3 probes over 20 s: the path is dead. */
@@ -33,11 +48,17 @@ export function reset(socket: Socket | undefined): void {
 }
 
 /**
- * Connects to the collector, from `localPort` when given and free; resolves with the connected socket
- * (tuned as above) or rejects with the reason. The caller owns the socket.
+ * Connects to the collector, from `localPort` when given and free (else, with `privilegedSource`, from a
+ * free port below 1024); resolves with the connected socket (tuned as above) or rejects with the reason.
+ * The caller owns the socket.
  */
 export function openUpstream(to: CollectorAddress, localPort: number | undefined): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    let picks = 0;
+    const fresh = () => {
+      picks++;
+      return to.privilegedSource === true ? privilegedPort() : undefined;
+    };
     const attempt = (port: number | undefined) => {
       const socket = connect({
         host: to.host,
@@ -63,12 +84,20 @@ export function openUpstream(to: CollectorAddress, localPort: number | undefined
       });
       socket.once('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        // Someone else holds the old port now (or it is still in use here): any port will do.
-        if (error.code === 'EADDRINUSE' && port !== undefined) attempt(undefined);
+        // Someone else holds the old port now (or it is still in use here): another will do — below 1024
+        // when it must be, a few picks at most.
+        const taken = error.code === 'EADDRINUSE' || error.code === 'EADDRNOTAVAIL';
+        if (taken && port !== undefined && picks < PRIVILEGED_PORTS.attempts) attempt(fresh());
+        else if (error.code === 'EACCES' && to.privilegedSource === true)
+          reject(
+            new Error(
+              `cannot bind source port ${port} below 1024 (forwarding.source_port = "privileged" needs CAP_NET_BIND_SERVICE): ${error.message}`,
+            ),
+          );
         else reject(error);
       });
     };
-    attempt(localPort);
+    attempt(localPort ?? fresh());
   });
 }
 

@@ -23,11 +23,20 @@ export interface Collector {
   stop(): Promise<void>;
   freeze(): void;
   thaw(): void;
+  /** The running auditd's pid. */
+  pid(): number | undefined;
 }
 
 /** The collector auditd.conf, with the per-client keys `auditrelay collector-config` recommends. */
-function conf(dir: string, transport: 'KRB5' | 'TCP', keytab: string, heartbeatMs: number): string {
-  return [
+function conf(
+  dir: string,
+  transport: 'KRB5' | 'TCP',
+  keytab: string,
+  heartbeatMs: number,
+  clientPorts: string,
+  overrides: Readonly<Record<string, string>>,
+): string {
+  const lines = [
     'local_events = no',
     'write_logs = yes',
     `log_file = ${dir}/log/audit.log`,
@@ -44,6 +53,7 @@ function conf(dir: string, transport: 'KRB5' | 'TCP', keytab: string, heartbeatM
     `tcp_listen_port = ${COLLECTOR_PORT}`,
     'tcp_listen_queue = 5',
     'tcp_max_per_addr = 2',
+    `tcp_client_ports = ${clientPorts}`,
     `tcp_client_max_idle = ${clientMaxIdleS(heartbeatMs)}`,
     `transport = ${transport}`,
     'krb5_principal = auditd',
@@ -51,8 +61,10 @@ function conf(dir: string, transport: 'KRB5' | 'TCP', keytab: string, heartbeatM
     'distribute_network = no',
     'q_depth = 65536',
     `plugin_dir = ${dir}/plugins.d`,
-    '',
-  ].join('\n');
+  ];
+  const keyOf = (line: string) => line.split(' = ')[0] ?? '';
+  const kept = lines.filter((line) => overrides[keyOf(line)] === undefined);
+  return [...kept, ...Object.entries(overrides).map(([k, v]) => `${k} = ${v}`), ''].join('\n');
 }
 
 export function makeCollector(
@@ -62,10 +74,14 @@ export function makeCollector(
   keytab: string,
   krb5Conf: string,
   heartbeatMs = 60_000,
+  /** Source ports it admits: the kit's 1-1023 (devices connect from below 1024: forwarding.source_port). */
+  clientPorts = '1-1023',
+  /** auditd.conf keys set instead of the lab's (a fleet's listen queue and per-address limit). */
+  overrides: Readonly<Record<string, string>> = {},
 ): Collector {
   mkdirSync(join(dir, 'log'), { recursive: true, mode: 0o750 });
   mkdirSync(join(dir, 'plugins.d'), { recursive: true });
-  writeFileSync(join(dir, 'auditd.conf'), conf(dir, transport, keytab, heartbeatMs));
+  writeFileSync(join(dir, 'auditd.conf'), conf(dir, transport, keytab, heartbeatMs, clientPorts, overrides));
   chmodSync(join(dir, 'auditd.conf'), 0o640);
   let child: ChildProcess | undefined;
   let output = '';
@@ -110,5 +126,6 @@ export function makeCollector(
     },
     freeze: () => child?.kill('SIGSTOP'),
     thaw: () => child?.kill('SIGCONT'),
+    pid: () => child?.pid,
   };
 }

@@ -7,7 +7,7 @@
  * under another device's node= (verify-identity) and for a fleet of devices.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopChild } from './exec.js';
 import type { Kdc } from './kdc.js';
@@ -29,11 +29,17 @@ export interface RemoteSender {
 export interface SenderOptions {
   readonly kdc: Kdc;
   readonly realm: string;
+  /** A keytab already holding `auditd/<hostname>` (a fleet's, made in one kadmin run); else one is made. */
+  readonly keytab?: string;
+  /** Capture its syslog (a python listener per sender: off for a fleet). Default on. */
+  readonly syslog?: boolean;
   /** Its hostname, so its principal: letters, digits and dashes. */
   readonly hostname: string;
   /** A device's audisp-remote.conf (e.g. the lab's), pointed here at `collector`. */
   readonly conf: string;
   readonly collector: { readonly host: string; readonly port: number };
+  /** Its source port (`local_port`): below 1024, as the collector's tcp_client_ports admits; none: any. */
+  readonly localPort?: number;
 }
 
 export async function startRemoteSender(options: SenderOptions): Promise<RemoteSender> {
@@ -45,14 +51,17 @@ export async function startRemoteSender(options: SenderOptions): Promise<RemoteS
     const conf = options.conf
       .replace(/^remote_server = .*$/m, `remote_server = ${options.collector.host}`)
       .replace(/^port = .*$/m, `port = ${options.collector.port}`)
-      .replace(/^krb5_key_file = .*$/m, 'krb5_key_file = /etc/audit/audisp-remote.key');
+      .replace(/^krb5_key_file = .*$/m, 'krb5_key_file = /etc/audit/audisp-remote.key')
+      .concat(options.localPort === undefined ? '' : `local_port = ${options.localPort}\n`);
     writeFileSync(join(etc, 'audisp-remote.conf'), conf, { mode: 0o600 });
     const name = `auditd/${options.hostname}`;
-    await options.kdc.addPrincipal(name);
-    await options.kdc.exportKeytab(join(etc, 'audisp-remote.key'), [name]);
-    const syslog = syslogCapture(join(dir, 'syslog'));
+    if (options.keytab === undefined) {
+      await options.kdc.addPrincipal(name);
+      await options.kdc.exportKeytab(join(etc, 'audisp-remote.key'), [name]);
+    } else copyFileSync(options.keytab, join(etc, 'audisp-remote.key'));
+    const syslog = options.syslog === false ? undefined : syslogCapture(join(dir, 'syslog'));
     const script = [
-      ...syslog.mounts,
+      ...(syslog?.mounts ?? []),
       `mount --bind ${etc} /etc/audit`,
       `mount --bind ${options.kdc.krb5Conf} /etc/krb5.conf`,
       `hostname ${options.hostname}`,
@@ -73,7 +82,7 @@ export async function startRemoteSender(options: SenderOptions): Promise<RemoteS
         if (child.exitCode !== null) throw new Error(`audisp-remote exited (${child.exitCode}): ${stderr}`);
         child.stdin?.write(lines.map((l) => `${l}\n`).join(''));
       },
-      syslog: () => syslog.lines(),
+      syslog: () => syslog?.lines() ?? [],
       stop: async () => {
         // On EOF of a pipe it sends what it holds and exits; SIGTERM if it has not within 5 s.
         const exited = new Promise((resolve) => child.once('exit', resolve));

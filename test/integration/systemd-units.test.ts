@@ -38,11 +38,11 @@ describe('systemd units', { skip }, () => {
     assert.ok(Number(line[1]) <= 2.0);
   });
 
-  it('hold only CAP_AUDIT_WRITE and CAP_AUDIT_READ, a memory backstop, and keep what breaks audit off', async () => {
+  it('hold only CAP_AUDIT_WRITE, CAP_AUDIT_READ and CAP_NET_BIND_SERVICE, a memory backstop, and keep what breaks audit off', async () => {
     const { readFileSync } = await import('node:fs');
     const unit = readFileSync(`${REPO_ROOT}systemd/auditrelay.service`, 'utf8');
-    assert.match(unit, /^AmbientCapabilities=CAP_AUDIT_WRITE CAP_AUDIT_READ$/m);
-    assert.match(unit, /^CapabilityBoundingSet=CAP_AUDIT_WRITE CAP_AUDIT_READ$/m);
+    assert.match(unit, /^AmbientCapabilities=CAP_AUDIT_WRITE CAP_AUDIT_READ CAP_NET_BIND_SERVICE$/m);
+    assert.match(unit, /^CapabilityBoundingSet=CAP_AUDIT_WRITE CAP_AUDIT_READ CAP_NET_BIND_SERVICE$/m);
     assert.match(unit, /^MemoryMax=\d+M$/m);
     assert.match(unit, /^OOMScoreAdjust=[1-9]\d*$/m, 'the OOM killer takes us before auditd');
     assert.match(unit, /^Sockets=auditrelay.socket auditrelay-relay.socket$/m);

@@ -65,6 +65,7 @@ describe('verify over a real KRB5 collector: a device is the principal the colle
       hostname: 'spoofer',
       conf: readFileSync(lab.root.path('etc/audit/audisp-remote.conf'), 'utf8'),
       collector: { host: lab.ns.nsIp, port: COLLECTOR_PORT },
+      localPort: 1001,
     });
     const forged = nonce();
     const now = (Date.now() / 1000).toFixed(3);
