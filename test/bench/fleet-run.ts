@@ -1,0 +1,54 @@
+/**
+ * `npm run bench:fleet`: fleets of FLEET_N devices (default 10,100,1000) against one collector, then
+ * verify over FLEET_VERIFY_RECORDS synthetic records (default 10,000,000); printed as a table and saved
+ * to .bench/fleet.json. Needs root and the kernel's network namespaces; runs for several minutes.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { REPO_ROOT } from '../harness/exec.js';
+import { type FleetFigures, fleetRows, measureFleet, measureVerify } from './fleet-bench.js';
+import { type BenchRow, printRows } from './stats.js';
+
+const SIZES = (process.env['FLEET_N'] ?? '10,100,1000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const STEADY_S = Number(process.env['FLEET_STEADY_S'] ?? 20);
+const BURST = Number(process.env['FLEET_BURST'] ?? 100);
+const VERIFY_RECORDS = Number(process.env['FLEET_VERIFY_RECORDS'] ?? 10_000_000);
+
+async function main(): Promise<number> {
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) };
+  process.stdout.write(
+    `auditrelay fleet bench: N=${SIZES.join(',')}, ${STEADY_S} s steady, bursts of ${BURST}; ${JSON.stringify(machine)}\n` +
+      'Senders, KDC and collector share these cores: a floor for a collector, not its capacity.\n',
+  );
+  const fleets: FleetFigures[] = [];
+  const failures: Record<string, string> = {};
+  for (const n of SIZES) {
+    process.stdout.write(`\nN=${n}\n`);
+    try {
+      const f = await measureFleet({ n, steadyS: STEADY_S, burst: BURST }, (line) =>
+        process.stdout.write(`${line}\n`),
+      );
+      fleets.push(f);
+      printRows(`Fleet of ${n} devices, one collector (audit 3.0.9, KRB5)`, fleetRows(f));
+    } catch (error) {
+      failures[`N=${n}`] = error instanceof Error ? error.message : String(error);
+      process.stdout.write(`N=${n} FAILED: ${failures[`N=${n}`]}\n`);
+    }
+  }
+  let verify: BenchRow[] = [];
+  if (VERIFY_RECORDS > 0) {
+    verify = await measureVerify(VERIFY_RECORDS);
+    printRows('verify at scale', verify);
+  }
+  mkdirSync(`${REPO_ROOT}.bench`, { recursive: true });
+  writeFileSync(
+    `${REPO_ROOT}.bench/fleet.json`,
+    `${JSON.stringify({ at: new Date().toISOString(), machine, steadyS: STEADY_S, burst: BURST, fleets, failures, verify }, null, 2)}\n`,
+  );
+  return Object.keys(failures).length === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();
