@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stopChild } from './exec.js';
+import { run, stopChild } from './exec.js';
 import type { Kdc } from './kdc.js';
 import { syslogCapture } from './syslog.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
@@ -97,6 +97,19 @@ export async function startRemoteSender(options: SenderOptions): Promise<RemoteS
     removeTempDir(dir);
     throw error;
   }
+}
+
+/** A port of 1000-1023 no TCP socket here uses (the relay picks its own from 512-1023). */
+export async function freePrivilegedPort(): Promise<number> {
+  const { stdout } = await run('ss', ['-tanH']);
+  const used = new Set(
+    stdout
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/)[3] ?? '')
+      .map((local) => Number(local.slice(local.lastIndexOf(':') + 1))),
+  );
+  for (let port = 1000; port < 1024; port++) if (!used.has(port)) return port;
+  throw new Error('no free port in 1000-1023');
 }
 
 /** The lab device's audisp-remote.conf, to derive a sender's from. */

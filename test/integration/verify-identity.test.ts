@@ -16,7 +16,7 @@ import { CLI, run, waitFor } from '../harness/exec.js';
 import { REALM } from '../harness/kdc.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 import { type Lab, labSyslog, startLab } from '../harness/lab.js';
-import { type RemoteSender, startRemoteSender } from '../harness/remote-sender.js';
+import { freePrivilegedPort, type RemoteSender, startRemoteSender } from '../harness/remote-sender.js';
 
 const skip = await whyNoKernelAudit();
 
@@ -65,7 +65,7 @@ describe('verify over a real KRB5 collector: a device is the principal the colle
       hostname: 'spoofer',
       conf: readFileSync(lab.root.path('etc/audit/audisp-remote.conf'), 'utf8'),
       collector: { host: lab.ns.nsIp, port: COLLECTOR_PORT },
-      localPort: 1001,
+      localPort: await freePrivilegedPort(),
     });
     const forged = nonce();
     const now = (Date.now() / 1000).toFixed(3);
