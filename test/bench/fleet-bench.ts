@@ -38,10 +38,13 @@ export interface FleetParams {
   readonly n: number;
   readonly steadyS: number;
   readonly burst: number;
+  /** The collector's tcp_listen_queue (default: the kit's fleet value). */
+  readonly listenQueue?: number;
 }
 
 export interface FleetFigures {
   readonly n: number;
+  readonly listenQueue: number;
   readonly setupMs: number;
   readonly connectMs: number;
   readonly steadySent: number;
@@ -289,6 +292,7 @@ export async function measureFleet(
     const rssKiB = Number(/(\d+)\s*$/.exec(timed.stderr.trim())?.[1] ?? Number.NaN);
     return {
       n: p.n,
+      listenQueue: Number(p.listenQueue ?? FLEET_COLLECTOR.tcp_listen_queue),
       setupMs,
       connectMs,
       steadySent: keysSent.length,
@@ -383,9 +387,11 @@ export async function measureVerify(records: number): Promise<BenchRow[]> {
 
 /** Rows for one fleet, for the printed table. */
 export function fleetRows(f: FleetFigures): BenchRow[] {
+  const q =
+    Number(FLEET_COLLECTOR.tcp_listen_queue) === f.listenQueue ? '' : ` (listen queue ${f.listenQueue})`;
   return [
     { name: `N=${f.n}: principals and keytabs (one kadmin run)`, value: f.setupMs / 1000, unit: 's' },
-    { name: `N=${f.n}: all connected (started at once)`, value: f.connectMs / 1000, unit: 's' },
+    { name: `N=${f.n}: all connected (started at once)${q}`, value: f.connectMs / 1000, unit: 's' },
     {
       name: `N=${f.n}: steady 1/s each, delivered`,
       value: (100 * f.steadyDelivered) / Math.max(1, f.steadySent),

@@ -16,6 +16,8 @@ const SIZES = (process.env['FLEET_N'] ?? '10,100,1000')
 const STEADY_S = Number(process.env['FLEET_STEADY_S'] ?? 20);
 const BURST = Number(process.env['FLEET_BURST'] ?? 100);
 const VERIFY_RECORDS = Number(process.env['FLEET_VERIFY_RECORDS'] ?? 10_000_000);
+/** Also run this N with auditd's default listen queue (5), for the storm's comparison (0: not). */
+const DEFAULT_QUEUE_N = Number(process.env['FLEET_DEFAULT_QUEUE_N'] ?? 100);
 
 async function main(): Promise<number> {
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) };
@@ -36,6 +38,19 @@ async function main(): Promise<number> {
     } catch (error) {
       failures[`N=${n}`] = error instanceof Error ? error.message : String(error);
       process.stdout.write(`N=${n} FAILED: ${failures[`N=${n}`]}\n`);
+    }
+  }
+  if (DEFAULT_QUEUE_N > 0) {
+    process.stdout.write(`\nN=${DEFAULT_QUEUE_N}, tcp_listen_queue = 5 (auditd's default)\n`);
+    try {
+      const f = await measureFleet(
+        { n: DEFAULT_QUEUE_N, steadyS: STEADY_S, burst: BURST, listenQueue: 5 },
+        (line) => process.stdout.write(`${line}\n`),
+      );
+      fleets.push(f);
+      printRows(`Fleet of ${DEFAULT_QUEUE_N} devices, auditd's default listen queue`, fleetRows(f));
+    } catch (error) {
+      failures[`N=${DEFAULT_QUEUE_N} queue 5`] = error instanceof Error ? error.message : String(error);
     }
   }
   let verify: BenchRow[] = [];
