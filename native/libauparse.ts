@@ -161,8 +161,9 @@ export function readAuditRecords(
 export interface RawRecord {
   readonly node: string | null;
   readonly type: number;
-  /** The event's kernel serial (`audit(<time>:<serial>)`). */
+  /** The event's kernel serial (`audit(<time>:<serial>)`), and its time stamp (ms since the epoch). */
   readonly serial: number;
+  readonly timeMs: number;
   /** The record's line as auparse gives it (node=, type=, msg=; not the ENRICHED part nor krb5=). */
   readonly text: string;
   /** Its line in its file, from 1. */
@@ -174,11 +175,12 @@ export function readEveryRecord(source: LogSource, visit: (record: RawRecord) =>
   forEachEvent(source, (b, au) => {
     const node = b.auparse_get_node(au);
     const serial = b.auparse_get_serial(au);
+    const timeMs = b.auparse_get_time(au) * 1000 + b.auparse_get_milli(au);
     b.auparse_first_record(au);
     do {
       const text = b.auparse_get_record_text(au);
       const line = b.auparse_get_line_number(au);
-      if (text !== null) visit({ node, type: b.auparse_get_type(au), serial, text, line });
+      if (text !== null) visit({ node, type: b.auparse_get_type(au), serial, timeMs, text, line });
     } while (b.auparse_next_record(au) > 0);
   });
 }

@@ -341,6 +341,17 @@ export const CODES = {
   RESTORE_OUTPUT_EXISTS: code(EXIT.IOERR, ['cli'], "restore's --output file exists: it never overwrites"),
   RESTORE_OUTPUT_FAILED: code(EXIT.IOERR, ['cli'], "restore's --output file cannot be created"),
   VERIFY_NO_LOGS: code(EXIT.UNAVAILABLE, ['cli'], 'no audit log files where verify was pointed'),
+  VERIFY_STATE_UNSAFE: code(
+    EXIT.NOPERM,
+    ['cli'],
+    "verify's --state file is not a regular file of the user running verify, or others can write it: it is not trusted",
+  ),
+  VERIFY_STATE_INVALID: code(
+    EXIT.DATAERR,
+    ['cli'],
+    "verify's --state file is not one this version writes: remove it to read every log again",
+  ),
+  VERIFY_STATE_UNWRITABLE: code(EXIT.IOERR, ['cli'], "verify's --state file cannot be written"),
   VERIFY_RECORDS_MISSING: code(EXIT.DATAERR, ['cli'], 'numbered records of ours are missing from the logs'),
   VERIFY_OTHERS_MISSING: code(
     EXIT.DATAERR,

@@ -233,7 +233,8 @@ export function readNumberedRecords(
     forEachPiece(again, { oversized: 0 }, (_index, piece, principals) => {
       readEveryRecord(piece, (r) => {
         const device = deviceOf({ principal: principals.at(r.line), node: r.node });
-        if (foreign.wants(device, r.serial)) foreign.record(device, r.type, r.serial, r.text, false);
+        if (foreign.wants(device, r.serial, r.timeMs))
+          foreign.record(device, r.type, r.serial, r.text, false);
       });
     });
   }

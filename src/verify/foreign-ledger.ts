@@ -5,9 +5,18 @@
  * (unwrap.ts). A record is known by its device, time stamp, serial, type and text (the text before
  * auditd's ENRICHED part and the collector's `krb5=`), so one that arrived both as sent and wrapped, or
  * twice, counts once. Time and memory grow with the records read, never with what a tally claims: a
- * tally's ranges are only looked up, never walked.
+ * tally's ranges are walked only when as dense as the daemon writes them.
+ *
+ * Each tally is judged on its own: the records of its serials within its time span. For `verify
+ * --state` (verify-state.ts) the ledger carries over between runs: a tally whose records all arrived is
+ * settled at once (folded into its run's totals, its records forgotten); one still missing records stays
+ * open, with what arrived for it, until they arrive or GIVE_UP_MS of log time has passed; records newer
+ * than a device's latest tally (or, before its first, within PENDING_MS) are kept for the tally that
+ * will announce them. So what is carried is
+ * the open tallies and one heartbeat interval of records per device, not the history.
  *
  * @relation(AR-REQ-021)
+ * @relation(AR-REQ-027)
  */
 import { isUserSpaceType } from '../audit/event-types.js';
 import type { SeqRange } from './ledger.js';
@@ -111,26 +120,101 @@ function merge(all: readonly SeqRange[]): SeqRange[] {
   return out;
 }
 
+/** Log time after which a tally still missing records is settled as missing (verify --state). */
+export const GIVE_UP_MS = 24 * 3600_000;
+/** How long records of a device that has shown no tally yet are kept for one (verify --state). */
+export const PENDING_MS = 15 * 60_000;
+/** Slack around a tally's span: its span comes from the records the tap read, which the kernel stamped. */
+const SLACK_MS = 1000;
+
+/** What one tally found at the collector. */
+interface Judged {
+  foundKernel: number;
+  foundUser: number;
+  unwrapped: number;
+  missingSerials: number[];
+}
+
+/** A run's tallies settled so far (verify --state): their sums. */
+export interface Settled {
+  tallies: number;
+  expectedKernel: number;
+  expectedUser: number;
+  foundKernel: number;
+  foundUser: number;
+  unwrapped: number;
+  overruns: number;
+  missingSerials: number[];
+  /** Seqs of tallies settled within GIVE_UP_MS: a late copy of one is not counted again. */
+  recentSeqs: Array<[seq: number, toMs: number]>;
+}
+
+const emptySettled = (): Settled => ({
+  tallies: 0,
+  expectedKernel: 0,
+  expectedUser: 0,
+  foundKernel: 0,
+  foundUser: 0,
+  unwrapped: 0,
+  overruns: 0,
+  missingSerials: [],
+  recentSeqs: [],
+});
+
+/** The ledger as `verify --state` keeps it (JSON). */
+export interface ForeignState {
+  readonly open: TallyRecord[];
+  readonly settled: Array<[key: string, settled: Settled]>;
+  readonly seen: Array<[device: string, events: SavedEvent[]]>;
+}
+
+/** An event as saved: its serial, time, counts by kind and wrapped, and each record's identity. */
+type SavedEvent = [
+  serial: number,
+  ms: number,
+  kernel: number,
+  user: number,
+  unwrapped: number,
+  records: Array<[id: number, wrapped: boolean]>,
+];
+
+const runKey = (device: string, run: string) => `${device}\u0000${run}`;
+
 export class ForeignLedger {
   /** Per device: per serial, the events seen (more than one only across boots). */
   readonly #seen = new Map<string, Map<number, Event[]>>();
+  /** Open tallies per device and run. */
   readonly #tallies = new Map<string, TallyRecord[]>();
-  /** Per device, the union of its tallies' serials (after seal()). */
+  readonly #settled = new Map<string, Settled>();
+  /** Per device, the union of its open tallies' serials, and its latest tally's end (after seal()). */
   readonly #wanted = new Map<string, SeqRange[]>();
+  readonly #latest = new Map<string, number>();
+  /** Keep records newer than a device's latest tally (verify --state: the next tally may announce them). */
+  readonly #pending: boolean;
 
-  /** Called once every tally is in: from then on only records a tally announced are kept. */
+  constructor(options: { readonly pending?: boolean } = {}) {
+    this.#pending = options.pending ?? false;
+  }
+
+  /** Called once every tally of this read is in: from then on only records a tally wants are kept. */
   seal(): void {
     const byDevice = new Map<string, SeqRange[]>();
     for (const tallies of this.#tallies.values())
-      for (const t of tallies) byDevice.set(t.device, [...(byDevice.get(t.device) ?? []), ...t.serials]);
+      for (const t of tallies) {
+        byDevice.set(t.device, [...(byDevice.get(t.device) ?? []), ...t.serials]);
+        this.#latest.set(t.device, Math.max(this.#latest.get(t.device) ?? 0, t.toMs));
+      }
+    this.#wanted.clear();
     for (const [device, ranges] of byDevice) this.#wanted.set(device, merge(ranges));
   }
 
-  /** Whether a record of `device` with `serial` is one a tally announced (all, before seal()). */
-  wants(device: string, serial: number): boolean {
-    if (this.#wanted.size === 0 && this.#tallies.size === 0) return false;
+  /** Whether a record of `device` with `serial` (stamped `ms`) is one a tally announced, or may. */
+  wants(device: string, serial: number, ms = 0): boolean {
     const ranges = this.#wanted.get(device);
-    return ranges !== undefined && within(ranges, serial);
+    if (ranges !== undefined && within(ranges, serial)) return true;
+    if (!this.#pending) return false;
+    const latest = this.#latest.get(device);
+    return latest === undefined || ms > latest - SLACK_MS;
   }
 
   /** A record at the collector; `wrapped` when it came out of a wrapper. */
@@ -165,42 +249,112 @@ export class ForeignLedger {
 
   /** A tally record (its copies — re-sent, or retried by audisp-remote — count once). */
   tally(t: TallyRecord): void {
-    const key = `${t.device}\u0000${t.run}`;
+    const key = runKey(t.device, t.run);
+    if (this.#settled.get(key)?.recentSeqs.some(([seq]) => seq === t.seq)) return;
     const list = this.#tallies.get(key);
     if (list === undefined) this.#tallies.set(key, [t]);
     else if (!list.some((other) => other.seq === t.seq)) list.push(t);
   }
 
-  report(): ForeignReport[] {
-    return [...this.#tallies.values()].map((tallies) => this.#reportRun(tallies));
+  /** What arrived for `t`, and which of its serials nothing arrived for (at most MAX_NAMED). */
+  #judge(t: TallyRecord): Judged {
+    const seen = this.#seen.get(t.device) ?? new Map<number, Event[]>();
+    const fromMs = t.fromMs - SLACK_MS;
+    const toMs = t.toMs + SLACK_MS;
+    const out: Judged = { foundKernel: 0, foundUser: 0, unwrapped: 0, missingSerials: [] };
+    const count = (e: Event) => {
+      out.foundKernel += e.kernel;
+      out.foundUser += e.user;
+      out.unwrapped += e.unwrapped;
+    };
+    const span = t.serials.reduce((n, [from, to]) => n + (to - from + 1), 0);
+    // Walk the serials only when the tally is as dense as the daemon writes them (at most four serials per
+    // record it counts, and a margin); for a tally claiming more, go through what arrived instead.
+    if (span <= 4 * t.records + 1000) {
+      for (const [from, to] of t.serials)
+        for (let serial = from; serial <= to; serial++) {
+          const inSpan = (seen.get(serial) ?? []).filter((e) => e.ms >= fromMs && e.ms <= toMs);
+          inSpan.forEach(count);
+          if (inSpan.length === 0 && out.missingSerials.length < MAX_NAMED) out.missingSerials.push(serial);
+        }
+    } else {
+      for (const [serial, events] of seen)
+        if (within(t.serials, serial)) for (const e of events) if (e.ms >= fromMs && e.ms <= toMs) count(e);
+    }
+    return out;
   }
 
-  #reportRun(tallies: readonly TallyRecord[]): ForeignReport {
-    const device = tallies[0]?.device ?? '';
-    const ranges = merge(tallies.flatMap((t) => t.serials));
-    // One second of slack: a tally's span comes from the records the tap read, which the kernel stamped.
-    const fromMs = Math.min(...tallies.map((t) => t.fromMs)) - 1000;
-    const toMs = Math.max(...tallies.map((t) => t.toMs)) + 1000;
-    let foundKernel = 0;
-    let foundUser = 0;
-    let unwrapped = 0;
-    for (const [serial, events] of this.#seen.get(device) ?? new Map<number, Event[]>()) {
-      if (!within(ranges, serial)) continue;
-      for (const e of events) {
-        if (e.ms < fromMs || e.ms > toMs) continue;
-        foundKernel += e.kernel;
-        foundUser += e.user;
-        unwrapped += e.unwrapped;
+  /**
+   * verify --state, after a read: settles every open tally whose records all arrived, and those older
+   * than GIVE_UP_MS as of `nowMs` (log time); forgets records no open tally wants and older than each
+   * device's latest tally.
+   */
+  settle(nowMs: number): void {
+    for (const [key, tallies] of this.#tallies) {
+      const open: TallyRecord[] = [];
+      for (const t of tallies) {
+        const j = this.#judge(t);
+        const complete = j.foundKernel >= t.kernel && j.foundUser >= t.user;
+        if (!complete && nowMs - t.toMs < GIVE_UP_MS) {
+          open.push(t);
+          continue;
+        }
+        const s = this.#settled.get(key) ?? emptySettled();
+        s.tallies++;
+        s.expectedKernel += t.kernel;
+        s.expectedUser += t.user;
+        s.foundKernel += Math.min(j.foundKernel, t.kernel);
+        s.foundUser += Math.min(j.foundUser, t.user);
+        s.unwrapped += j.unwrapped;
+        s.overruns += t.overruns;
+        s.missingSerials = [...s.missingSerials, ...j.missingSerials].slice(0, MAX_NAMED);
+        s.recentSeqs = [...s.recentSeqs.filter(([, to]) => nowMs - to < GIVE_UP_MS), [t.seq, t.toMs]];
+        this.#settled.set(key, s);
       }
+      if (open.length > 0) this.#tallies.set(key, open);
+      else this.#tallies.delete(key);
     }
-    const sum = (f: (t: TallyRecord) => number) => tallies.reduce((n, t) => n + f(t), 0);
-    const missingSerials = missingEvents(tallies, this.#seen.get(device) ?? new Map(), fromMs, toMs);
-    const expectedKernel = sum((t) => t.kernel);
-    const expectedUser = sum((t) => t.user);
+    this.seal();
+    for (const [device, bySerial] of this.#seen) {
+      const ranges = this.#wanted.get(device) ?? [];
+      // Kept for a tally to come: newer than the device's latest tally, or — a device that has shown
+      // none yet (its first, or not one of ours) — newer than PENDING_MS before the newest record.
+      const since = (this.#latest.get(device) ?? nowMs - PENDING_MS + SLACK_MS) - SLACK_MS;
+      for (const [serial, events] of bySerial) {
+        if (within(ranges, serial)) continue;
+        const kept = events.filter((e) => e.ms > since);
+        if (kept.length === 0) bySerial.delete(serial);
+        else bySerial.set(serial, kept);
+      }
+      if (bySerial.size === 0) this.#seen.delete(device);
+    }
+  }
+
+  report(): ForeignReport[] {
+    const keys = new Set([...this.#settled.keys(), ...this.#tallies.keys()]);
+    return [...keys].map((key) => this.#reportRun(key));
+  }
+
+  #reportRun(key: string): ForeignReport {
+    const [device = '', run = ''] = key.split('\u0000');
+    const s = this.#settled.get(key) ?? emptySettled();
+    const open = this.#tallies.get(key) ?? [];
+    let { foundKernel, foundUser, unwrapped, expectedKernel, expectedUser, overruns } = s;
+    const missingSerials = [...s.missingSerials];
+    for (const t of open) {
+      const j = this.#judge(t);
+      foundKernel += j.foundKernel;
+      foundUser += j.foundUser;
+      unwrapped += j.unwrapped;
+      expectedKernel += t.kernel;
+      expectedUser += t.user;
+      overruns += t.overruns;
+      missingSerials.push(...j.missingSerials.slice(0, MAX_NAMED - missingSerials.length));
+    }
     return {
       device,
-      run: tallies[0]?.run ?? '',
-      tallies: tallies.length,
+      run,
+      tallies: s.tallies + open.length,
       expectedKernel,
       expectedUser,
       foundKernel,
@@ -208,30 +362,38 @@ export class ForeignLedger {
       unwrapped,
       missingKernel: Math.max(0, expectedKernel - foundKernel),
       missingUser: Math.max(0, expectedUser - foundUser),
-      overruns: sum((t) => t.overruns),
+      overruns,
       missingSerials,
     };
   }
-}
 
-/**
- * Serials a tally announced of which nothing arrived, named for the report. A tally's ranges are walked
- * only when they are as dense as the daemon writes them (no more serials than four per record it counts,
- * plus a margin): one claiming a huge range is not walked.
- */
-function missingEvents(
-  tallies: readonly TallyRecord[],
-  seen: ReadonlyMap<number, readonly Event[]>,
-  fromMs: number,
-  toMs: number,
-): number[] {
-  const out: number[] = [];
-  for (const t of tallies) {
-    const span = t.serials.reduce((n, [from, to]) => n + (to - from + 1), 0);
-    if (span > 4 * t.records + 1000) continue;
-    for (const [from, to] of t.serials)
-      for (let serial = from; serial <= to && out.length < MAX_NAMED; serial++)
-        if (!(seen.get(serial) ?? []).some((e) => e.ms >= fromMs && e.ms <= toMs)) out.push(serial);
+  /** For verify --state: open tallies, settled sums, and the records kept (call settle() first). */
+  toState(): ForeignState {
+    return {
+      open: [...this.#tallies.values()].flat(),
+      settled: [...this.#settled],
+      seen: [...this.#seen].map(([device, bySerial]) => [
+        device,
+        [...bySerial].flatMap(([serial, events]) =>
+          events.map((e): SavedEvent => [serial, e.ms, e.kernel, e.user, e.unwrapped, [...e.records]]),
+        ),
+      ]),
+    };
   }
-  return out;
+
+  static fromState(state: ForeignState, options: { readonly pending?: boolean } = {}): ForeignLedger {
+    const l = new ForeignLedger(options);
+    for (const t of state.open) l.tally(t);
+    for (const [key, s] of state.settled) l.#settled.set(key, s);
+    for (const [device, events] of state.seen) {
+      const bySerial = new Map<number, Event[]>();
+      for (const [serial, ms, kernel, user, unwrapped, records] of events)
+        bySerial.set(serial, [
+          ...(bySerial.get(serial) ?? []),
+          { ms, records: new Map(records), kernel, user, unwrapped },
+        ]);
+      l.#seen.set(device, bySerial);
+    }
+    return l;
+  }
 }

@@ -13,6 +13,7 @@
  * "unverifiable", with the reason, and the rest is still reported.
  *
  * @relation(AR-REQ-017)
+ * @relation(AR-REQ-027)
  */
 import { deviceOf, nodeAgrees } from './sender.js';
 
@@ -115,6 +116,26 @@ class Ranges {
   merged(): SeqRange[] {
     return mergeRanges(this.#from.map((from, i): SeqRange => [from, this.#to[i] ?? from]));
   }
+
+  toState(): RangesState {
+    return { ranges: this.merged(), count: this.count };
+  }
+
+  static fromState(state: RangesState): Ranges {
+    const r = new Ranges();
+    for (const [from, to] of state.ranges) {
+      r.#from.push(from);
+      r.#to.push(to);
+    }
+    r.count = state.count;
+    return r;
+  }
+}
+
+/** Ranges as `verify --state` keeps them: merged, and how many numbers were added (duplicates too). */
+export interface RangesState {
+  readonly ranges: readonly SeqRange[];
+  readonly count: number;
 }
 
 function mergeRanges(ranges: SeqRange[]): SeqRange[] {
@@ -155,9 +176,13 @@ function minus(a: readonly SeqRange[], b: readonly SeqRange[]): SeqRange[] {
  */
 class RecentSerials {
   static readonly SIZE = 1 << 16;
+  /** The latest notes, kept for `verify --state` (a retry follows its original within moments). */
+  static readonly KEPT = 1024;
   readonly #runs = new Float64Array(RecentSerials.SIZE);
   readonly #seqs = new Float64Array(RecentSerials.SIZE);
   readonly #serials = new Float64Array(RecentSerials.SIZE);
+  readonly #latest = new Int32Array(RecentSerials.KEPT).fill(-1);
+  #next = 0;
 
   #slot(run: number, seq: number): number {
     return ((seq % RecentSerials.SIZE) + Math.imul(run, 0x9e3779b1)) & (RecentSerials.SIZE - 1);
@@ -168,6 +193,18 @@ class RecentSerials {
     this.#runs[i] = run;
     this.#seqs[i] = seq;
     this.#serials[i] = serial;
+    this.#latest[this.#next] = i;
+    this.#next = (this.#next + 1) % RecentSerials.KEPT;
+  }
+
+  /** The latest notes, oldest first, as [run, seq, serial]. */
+  latest(): Array<[number, number, number]> {
+    const out: Array<[number, number, number]> = [];
+    for (let k = 0; k < RecentSerials.KEPT; k++) {
+      const i = this.#latest[(this.#next + k) % RecentSerials.KEPT] ?? -1;
+      if (i >= 0) out.push([this.#runs[i] ?? 0, this.#seqs[i] ?? 0, this.#serials[i] ?? 0]);
+    }
+    return out;
   }
 
   is(run: number, seq: number, serial: number): boolean {
@@ -176,18 +213,25 @@ class RecentSerials {
   }
 }
 
+/** What a ledger's runs share: the window of recent serials, and this read's rotated heads. */
+interface Shared {
+  readonly recent: RecentSerials;
+  rotatedHeads: ReadonlySet<number>;
+}
+
 class RunLedger {
-  readonly originals = new Ranges();
+  readonly originals: Ranges;
   retries = 0;
-  readonly resends = new Ranges();
-  readonly heartbeats = new Ranges();
+  readonly resends: Ranges;
+  readonly heartbeats: Ranges;
   records = 0;
   resent = 0;
   firstSeq = Number.POSITIVE_INFINITY;
   lastSeq = 0;
   firstAt = Number.POSITIVE_INFINITY;
   lastAt = 0;
-  firstFile = Number.POSITIVE_INFINITY;
+  /** The lowest seq was read from a collector's oldest log, a rotated one: the run may have begun before. */
+  firstExcused = false;
   stopped = false;
   interval = 0;
   node: string | null | undefined;
@@ -198,10 +242,15 @@ class RunLedger {
     readonly device: string,
     readonly principal: string | null,
     readonly run: string,
-    /** This run's number in the ledger, and the ledger's window of recent serials. */
+    /** This run's number in the ledger, and what the ledger's runs share. */
     readonly index: number,
-    readonly recent: RecentSerials,
-  ) {}
+    readonly shared: Shared,
+    restored?: { originals: Ranges; resends: Ranges; heartbeats: Ranges },
+  ) {
+    this.originals = restored?.originals ?? new Ranges();
+    this.resends = restored?.resends ?? new Ranges();
+    this.heartbeats = restored?.heartbeats ?? new Ranges();
+  }
 
   add(record: NumberedRecord): void {
     this.records++;
@@ -215,14 +264,14 @@ class RunLedger {
     if (
       record.resentFrom === undefined &&
       serial !== undefined &&
-      this.recent.is(this.index, record.seq, serial)
+      this.shared.recent.is(this.index, record.seq, serial)
     ) {
       this.retries++;
       return;
     }
     if (record.resentFrom === undefined) {
       this.originals.add(record.seq);
-      if (serial !== undefined) this.recent.note(this.index, record.seq, serial);
+      if (serial !== undefined) this.shared.recent.note(this.index, record.seq, serial);
     } else {
       this.resends.add(record.seq);
       this.resent++;
@@ -232,17 +281,17 @@ class RunLedger {
     if (record.stop === true) this.stopped = true;
     if (record.seq < this.firstSeq) {
       this.firstSeq = record.seq;
-      this.firstFile = record.file;
+      this.firstExcused = this.shared.rotatedHeads.has(record.file);
     }
     this.lastSeq = Math.max(this.lastSeq, record.seq);
     this.firstAt = Math.min(this.firstAt, record.timeMs);
     this.lastAt = Math.max(this.lastAt, record.timeMs);
   }
 
-  report(rotatedHeads: ReadonlySet<number>, unverifiable: string | null): RunReport {
+  report(unverifiable: string | null): RunReport {
     // A run whose first record is in a collector's oldest log may have begun in a log rotated away — when
     // that log is a rotated one: seqs before it are not counted missing. Otherwise they must all be here.
-    const from = rotatedHeads.has(this.firstFile) ? this.firstSeq : 1;
+    const from = this.firstExcused ? this.firstSeq : 1;
     const originals = this.originals.merged();
     const all = mergeRanges([...originals, ...this.resends.merged()]);
     const distinct = size(all);
@@ -281,6 +330,77 @@ class RunLedger {
   }
 }
 
+/** A run as `verify --state` keeps it. */
+export interface RunState {
+  readonly device: string;
+  readonly principal: string | null;
+  readonly run: string;
+  readonly index: number;
+  readonly node: string | null;
+  readonly nodeDisagrees: number;
+  readonly disagreeingNode: string | null;
+  readonly originals: RangesState;
+  readonly resends: RangesState;
+  readonly heartbeats: RangesState;
+  readonly retries: number;
+  readonly records: number;
+  readonly resent: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly firstAt: number;
+  readonly lastAt: number;
+  readonly firstExcused: boolean;
+  readonly stopped: boolean;
+  readonly interval: number;
+}
+
+function runState(r: RunLedger): RunState {
+  return {
+    device: r.device,
+    principal: r.principal,
+    run: r.run,
+    index: r.index,
+    node: r.node ?? null,
+    nodeDisagrees: r.nodeDisagrees,
+    disagreeingNode: r.disagreeingNode,
+    originals: r.originals.toState(),
+    resends: r.resends.toState(),
+    heartbeats: r.heartbeats.toState(),
+    retries: r.retries,
+    records: r.records,
+    resent: r.resent,
+    firstSeq: r.firstSeq,
+    lastSeq: r.lastSeq,
+    firstAt: r.firstAt,
+    lastAt: r.lastAt,
+    firstExcused: r.firstExcused,
+    stopped: r.stopped,
+    interval: r.interval,
+  };
+}
+
+function restoreRun(s: RunState, shared: Shared): RunLedger {
+  const r = new RunLedger(s.device, s.principal, s.run, s.index, shared, {
+    originals: Ranges.fromState(s.originals),
+    resends: Ranges.fromState(s.resends),
+    heartbeats: Ranges.fromState(s.heartbeats),
+  });
+  r.node = s.node;
+  r.nodeDisagrees = s.nodeDisagrees;
+  r.disagreeingNode = s.disagreeingNode;
+  r.retries = s.retries;
+  r.records = s.records;
+  r.resent = s.resent;
+  r.firstSeq = s.firstSeq;
+  r.lastSeq = s.lastSeq;
+  r.firstAt = s.firstAt;
+  r.lastAt = s.lastAt;
+  r.firstExcused = s.firstExcused;
+  r.stopped = s.stopped;
+  r.interval = s.interval;
+  return r;
+}
+
 function largestGap(sorted: readonly SeqRange[]): number {
   let most = 0;
   for (let i = 1; i < sorted.length; i++)
@@ -305,15 +425,22 @@ export interface LedgerOptions {
 }
 
 /** Collects records and reports per device and run, ordered by device, then by the run's first record. */
+/** The ledger as `verify --state` keeps it (JSON). */
+export interface LedgerState {
+  readonly runs: readonly RunState[];
+  readonly runsOf: ReadonlyArray<[device: string, runs: number]>;
+  readonly overflowing: ReadonlyArray<[device: string, records: number]>;
+  readonly recent: ReadonlyArray<[run: number, seq: number, serial: number]>;
+}
+
 export class Ledger {
   readonly #runs = new Map<string, RunLedger>();
   readonly #runsOf = new Map<string, number>();
   readonly #overflowing = new Map<string, number>();
-  readonly #recent = new RecentSerials();
-  readonly #options: LedgerOptions;
+  readonly #shared: Shared;
 
   constructor(options: LedgerOptions = { rotatedHeads: new Set([0]) }) {
-    this.#options = options;
+    this.#shared = { recent: new RecentSerials(), rotatedHeads: options.rotatedHeads };
   }
 
   add(record: NumberedRecord): void {
@@ -328,7 +455,7 @@ export class Ledger {
         return;
       }
       this.#runsOf.set(device, runs + 1);
-      run = new RunLedger(device, principal, record.run, this.#runs.size + 1, this.#recent);
+      run = new RunLedger(device, principal, record.run, this.#runs.size + 1, this.#shared);
       this.#runs.set(key, run);
     }
     run.add(record);
@@ -342,8 +469,27 @@ export class Ledger {
           over === undefined
             ? null
             : `the device shows more than ${MAX_RUNS} runs (${over} more records in runs not tracked): no daemon restarts so often`;
-        return run.report(this.#options.rotatedHeads, why);
+        return run.report(why);
       })
       .sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : a.firstAt - b.firstAt));
+  }
+
+  toState(): LedgerState {
+    return {
+      runs: [...this.#runs.values()].map(runState),
+      runsOf: [...this.#runsOf],
+      overflowing: [...this.#overflowing],
+      recent: this.#shared.recent.latest(),
+    };
+  }
+
+  /** A ledger carried over from an earlier read; `options` are this read's. */
+  static fromState(state: LedgerState, options: LedgerOptions): Ledger {
+    const l = new Ledger(options);
+    for (const s of state.runs) l.#runs.set(`${s.device}\u0000${s.run}`, restoreRun(s, l.#shared));
+    for (const [device, n] of state.runsOf) l.#runsOf.set(device, n);
+    for (const [device, n] of state.overflowing) l.#overflowing.set(device, n);
+    for (const [run, seq, serial] of state.recent) l.#shared.recent.note(run, seq, serial);
+    return l;
   }
 }

@@ -94,6 +94,9 @@ export interface ReportInput {
   readonly runs: readonly RunReport[];
   readonly foreign: readonly ForeignReport[];
   readonly files: readonly string[];
+  /** Bytes read this time, and whether on from a --state. */
+  readonly readBytes: number;
+  readonly resumed: boolean;
   readonly malformed: number;
   readonly incompleteWrappers: number;
 }
@@ -147,7 +150,9 @@ export function renderReport(input: ReportInput): string {
   const others = foreign.reduce((n, f) => n + f.missingKernel + f.missingUser, 0);
   const overruns = foreign.reduce((n, f) => n + f.overruns, 0);
   return [
-    `read ${files.length} file(s): ${files.map(printable).join(', ')}`,
+    input.resumed
+      ? `read ${input.readBytes} new byte(s) of ${files.length} file(s), on from the state: ${files.map(printable).join(', ')}`
+      : `read ${files.length} file(s): ${files.map(printable).join(', ')}`,
     ...(runs.length > 0 && runs.every((r) => r.principal === null)
       ? [
           "no record carries the collector's krb5=: devices are known only by the node= they write (a TCP collector authenticates nobody)",

@@ -89,4 +89,32 @@ export class Unwrapper {
   get incomplete(): number {
     return this.#open.size + this.incompleteDropped;
   }
+
+  /** For verify --state: the wrappers still waiting for parts. */
+  toState(): UnwrapperState {
+    return {
+      open: [...this.#open].map(([key, o]) => [key, Array.from(o.parts, (p) => p ?? null)]),
+      malformed: this.malformed,
+      incompleteDropped: this.incompleteDropped,
+    };
+  }
+
+  static fromState(state: UnwrapperState): Unwrapper {
+    const u = new Unwrapper();
+    for (const [key, parts] of state.open.slice(-MAX_OPEN))
+      u.#open.set(key, {
+        parts: parts.map((p) => p ?? undefined) as string[],
+        have: parts.filter((p) => p !== null).length,
+      });
+    u.malformed = state.malformed;
+    u.incompleteDropped = state.incompleteDropped;
+    return u;
+  }
+}
+
+/** The wrappers waiting for parts, as verify --state keeps them (a missing part is null). */
+export interface UnwrapperState {
+  readonly open: ReadonlyArray<[key: string, parts: ReadonlyArray<string | null>]>;
+  readonly malformed: number;
+  readonly incompleteDropped: number;
 }

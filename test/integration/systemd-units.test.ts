@@ -16,6 +16,8 @@ const UNITS = [
   'auditrelay-apply.service',
   'auditrelay-repair.path',
   'auditrelay-repair.service',
+  'collector/auditrelay-verify.service',
+  'collector/auditrelay-verify.timer',
 ].map((u) => `${REPO_ROOT}systemd/${u}`);
 const skip = existsSync('/usr/bin/systemd-analyze') ? undefined : 'systemd-analyze is not installed';
 
@@ -24,6 +26,21 @@ describe('systemd units', { skip }, () => {
     const result = await run('systemd-analyze', ['verify', ...UNITS]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr.trim(), '', 'no warnings');
+  });
+
+  it("run the collector's verify from a timer, reading only what is new, bounded in time", async () => {
+    const { readFileSync } = await import('node:fs');
+    const unit = readFileSync(`${REPO_ROOT}systemd/collector/auditrelay-verify.service`, 'utf8');
+    assert.match(
+      unit,
+      /^ExecStart=.* verify --state \/var\/lib\/auditrelay-verify\/verify\.state \/var\/log\/audit$/m,
+    );
+    assert.match(unit, /^StateDirectory=auditrelay-verify$/m);
+    assert.match(unit, /^TimeoutStartSec=\d+min$/m);
+    assert.match(
+      readFileSync(`${REPO_ROOT}systemd/collector/auditrelay-verify.timer`, 'utf8'),
+      /^OnUnitActiveSec=/m,
+    );
   });
 
   it('score at most 2.0 ("OK") in systemd-analyze security: the network is all the relay adds', async (t) => {

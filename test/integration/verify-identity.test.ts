@@ -6,8 +6,9 @@
  * leaving the first device's run whole; keyed by node= it would show the first device missing ~1,000.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from '../../src/client.js';
 import { findByNonce, nonce } from '../harness/ausearch.js';
@@ -99,5 +100,41 @@ describe('verify over a real KRB5 collector: a device is the principal the colle
     );
     assert.ok(report.problems.some((p) => p.code === 'VERIFY_NODE_MISMATCH'));
     assert.notEqual(verify.code, 0);
+  });
+
+  it('with --state reads only what is new from the live log, and reports what a one-shot verify does', async () => {
+    const state = join(lab.root.root, 'verify.state');
+    const logs = dirname(lab.collector.log);
+    const incremental = async () =>
+      JSON.parse((await run(process.execPath, [CLI, 'verify', '--json', '--state', state, logs])).stdout) as {
+        read_bytes: number;
+        runs: VerifyRun[];
+      };
+    const emitAndWait = async () => {
+      const client = await connect(lab.daemon.socket);
+      const n = nonce();
+      for (let i = 0; i < 20; i++)
+        await client.send({ type: 'USYS_CONFIG', op: 'set-config', fields: { nonce: `${n}-${i}` } });
+      await client.close();
+      await findByNonce(lab.collector.log, `${n}-19`, 15_000);
+    };
+    await emitAndWait();
+    const first = await incremental();
+    await emitAndWait();
+    const size = statSync(lab.collector.log).size;
+    const second = await incremental();
+    assert.ok(
+      second.read_bytes > 0 && second.read_bytes < size / 2,
+      `read ${second.read_bytes} of ${size} bytes`,
+    );
+    const once = JSON.parse((await run(process.execPath, [CLI, 'verify', '--json', logs])).stdout) as {
+      runs: VerifyRun[];
+    };
+    const mine = (runs: VerifyRun[]) => runs.find((r) => r.principal === `auditd/${hostname()}@${REALM}`);
+    assert.ok((mine(second.runs)?.lastSeq ?? 0) > (mine(first.runs)?.lastSeq ?? 0));
+    // The daemon keeps writing (heartbeats): compare up to what both read.
+    assert.equal(mine(second.runs)?.missingCount, 0);
+    assert.equal(mine(once.runs)?.missingCount, 0);
+    assert.ok((mine(once.runs)?.lastSeq ?? 0) >= (mine(second.runs)?.lastSeq ?? 0));
   });
 });
