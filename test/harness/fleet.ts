@@ -16,7 +16,7 @@ export interface FleetDevice {
   readonly principal: string;
   /** The daemon run id its records carry. */
   readonly run: string;
-  readonly sender: RemoteSender;
+  sender: RemoteSender;
   /** The last ar_seq sent. */
   seq: number;
 }
@@ -25,6 +25,11 @@ export interface Fleet {
   readonly devices: readonly FleetDevice[];
   /** One numbered record of `device` (its next ar_seq), carrying `sentMs` for latency. */
   send(device: FleetDevice, count?: number): void;
+  /**
+   * Starts `device`'s audisp-remote again (as auditd restarts a plugin that ended) and sends its last
+   * record again; returns how the previous one ended (`SIGSEGV`, `exit 1`, or `running`).
+   */
+  restart(device: FleetDevice): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -78,22 +83,23 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const stop = async () => {
     await Promise.all(devices.map((d) => d.sender.stop()));
   };
+  const start = (name: string) =>
+    startRemoteSender({
+      kdc: options.kdc,
+      realm: options.realm,
+      hostname: name,
+      keytab: join(options.keys, `${name}.key`),
+      syslog: false,
+      conf: options.conf,
+      collector: options.collector,
+    });
   try {
-    const keys = options.keys;
     const names = Array.from({ length: options.n }, (_, i) => deviceName(i));
     const batch = options.concurrency ?? 50;
     for (let i = 0; i < names.length; i += batch) {
       const started = await Promise.all(
         names.slice(i, i + batch).map(async (name, j) => {
-          const sender = await startRemoteSender({
-            kdc: options.kdc,
-            realm: options.realm,
-            hostname: name,
-            keytab: join(keys, `${name}.key`),
-            syslog: false,
-            conf: options.conf,
-            collector: options.collector,
-          });
+          const sender = await start(name);
           const runId = (0x100000000000 + i + j).toString(16).slice(-12);
           return { name, principal: sender.principal, run: runId, sender, seq: 0 };
         }),
@@ -111,6 +117,19 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       const lines: string[] = [];
       for (let k = 0; k < count; k++) lines.push(fleetLine(device.name, device.run, ++device.seq, now));
       device.sender.send(lines);
+    },
+    restart: async (device) => {
+      const child = device.sender.child;
+      const ended =
+        child.signalCode !== null
+          ? child.signalCode
+          : child.exitCode !== null
+            ? `exit ${child.exitCode}`
+            : 'running';
+      await device.sender.stop();
+      device.sender = await start(device.name);
+      device.sender.send([fleetLine(device.name, device.run, device.seq, Date.now())]);
+      return ended;
     },
     stop,
   };
