@@ -10,5 +10,6 @@ export const LOGS_POSITIONAL = {
   type: 'string',
   array: true,
   default: ['/var/log/audit'] as string[],
-  describe: 'Log files, oldest first, or directories (audit.log and its rotations)',
+  describe:
+    'Log files, oldest first, or directories (audit.log and its rotations; several collectors at once)',
 } as const;

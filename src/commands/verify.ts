@@ -45,7 +45,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .option('json', JSON_OPTION)
       .example('$0 verify', 'the local auditd logs, rotated ones included')
       .example(
-        '$0 verify --state /var/lib/auditrelay/verify.state',
+        '$0 verify --state /var/lib/auditrelay-verify/verify.state',
         'from a timer: only what arrived since the last run',
       )
       .example('$0 verify --json /srv/audit/audit.log.2 /srv/audit/audit.log.1', 'two files, for a script'),

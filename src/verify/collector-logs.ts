@@ -230,12 +230,15 @@ export function readNumberedRecords(
     foreign.seal();
     // What the first pass read, not what arrived since.
     const again = toRead.map((file, i) => ({ ...file, to: ends[i] ?? file.from }));
+    let newest = 0;
     forEachPiece(again, { oversized: 0 }, (_index, piece, principals) => {
       readEveryRecord(piece, (r) => {
+        newest = Math.max(newest, r.timeMs);
         const device = deviceOf({ principal: principals.at(r.line), node: r.node });
         if (foreign.wants(device, r.serial, r.timeMs))
           foreign.record(device, r.type, r.serial, r.text, false);
       });
+      foreign.prune(newest);
     });
   }
   return {

@@ -164,6 +164,8 @@ const emptySettled = (): Settled => ({
 /** The ledger as `verify --state` keeps it (JSON). */
 export interface ForeignState {
   readonly open: TallyRecord[];
+  /** Per device, the end of its latest tally (ms). */
+  readonly latest: Array<[device: string, ms: number]>;
   readonly settled: Array<[key: string, settled: Settled]>;
   readonly seen: Array<[device: string, events: SavedEvent[]]>;
 }
@@ -315,6 +317,16 @@ export class ForeignLedger {
       else this.#tallies.delete(key);
     }
     this.seal();
+    this.prune(nowMs);
+  }
+
+  /**
+   * Forgets the records no tally will claim: not within an open tally's serials, and older than their
+   * device's latest tally — or, for a device that has shown none, than PENDING_MS before `nowMs`. Called
+   * after each piece of a --state read too, so a backlog does not pile up.
+   */
+  prune(nowMs: number): void {
+    if (!this.#pending) return;
     for (const [device, bySerial] of this.#seen) {
       const ranges = this.#wanted.get(device) ?? [];
       // Kept for a tally to come: newer than the device's latest tally, or — a device that has shown
@@ -371,6 +383,7 @@ export class ForeignLedger {
   toState(): ForeignState {
     return {
       open: [...this.#tallies.values()].flat(),
+      latest: [...this.#latest],
       settled: [...this.#settled],
       seen: [...this.#seen].map(([device, bySerial]) => [
         device,
@@ -384,6 +397,7 @@ export class ForeignLedger {
   static fromState(state: ForeignState, options: { readonly pending?: boolean } = {}): ForeignLedger {
     const l = new ForeignLedger(options);
     for (const t of state.open) l.tally(t);
+    for (const [device, ms] of state.latest) l.#latest.set(device, ms);
     for (const [key, s] of state.settled) l.#settled.set(key, s);
     for (const [device, events] of state.seen) {
       const bySerial = new Map<number, Event[]>();

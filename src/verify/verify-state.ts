@@ -107,6 +107,7 @@ const schema = z.object({
   }),
   foreign: z.object({
     open: z.array(tally),
+    latest: z.array(z.tuple([z.string(), num])),
     settled: z.array(
       z.tuple([
         z.string(),

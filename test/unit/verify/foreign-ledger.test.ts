@@ -5,7 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ForeignLedger, recordBody, type TallyRecord } from '../../../src/verify/foreign-ledger.js';
+import {
+  ForeignLedger,
+  PENDING_MS,
+  recordBody,
+  type TallyRecord,
+} from '../../../src/verify/foreign-ledger.js';
 
 const T0 = 1_796_487_794_000;
 const line = (serial: number, body: string, ms = T0) =>
@@ -85,5 +90,24 @@ describe('foreign ledger', () => {
     l.tally(tally({ serials: [[10, 20]] }));
     l.seal();
     assert.deepEqual([l.wants('dev', 15), l.wants('dev', 21), l.wants('else', 15)], [true, false, false]);
+  });
+  it('with --state, forgets what no tally will claim: a device without tallies keeps only PENDING_MS', () => {
+    const l = new ForeignLedger({ pending: true });
+    l.seal();
+    const minute = 60_000;
+    for (let m = 0; m < 30; m++)
+      l.record('other', 1300, 1000 + m, line(1000 + m, 'a=b', T0 + m * minute), false);
+    l.prune(T0 + 29 * minute);
+    const kept = l.toState().seen.find(([device]) => device === 'other')?.[1] ?? [];
+    assert.equal(kept.length, PENDING_MS / minute, 'the last 15 minutes');
+    // A device with a tally keeps only what is newer than it, and what its open tallies claim.
+    l.tally(tally({ records: 1, kernel: 1, serials: [[7, 7]], fromMs: T0, toMs: T0 + 10 * minute }));
+    l.seal();
+    l.record('dev', 1300, 7, line(7, 'a=b', T0), false);
+    l.record('dev', 1300, 8, line(8, 'a=b', T0 + 5 * minute), false); // before its tally, not claimed
+    l.record('dev', 1300, 9, line(9, 'a=b', T0 + 11 * minute), false); // after: the next tally's
+    l.prune(T0 + 29 * minute);
+    const dev = l.toState().seen.find(([device]) => device === 'dev')?.[1] ?? [];
+    assert.deepEqual(dev.map(([serial]) => serial).sort(), [7, 9]);
   });
 });
