@@ -188,6 +188,8 @@ export class ForeignLedger {
   /** Open tallies per device and run. */
   readonly #tallies = new Map<string, TallyRecord[]>();
   readonly #settled = new Map<string, Settled>();
+  /** Per run, the seqs of its open tallies and of those settled within GIVE_UP_MS: a copy counts once. */
+  readonly #seqs = new Map<string, Set<number>>();
   /** Per device, the union of its open tallies' serials, and its latest tally's end (after seal()). */
   readonly #wanted = new Map<string, SeqRange[]>();
   readonly #latest = new Map<string, number>();
@@ -252,10 +254,13 @@ export class ForeignLedger {
   /** A tally record (its copies — re-sent, or retried by audisp-remote — count once). */
   tally(t: TallyRecord): void {
     const key = runKey(t.device, t.run);
-    if (this.#settled.get(key)?.recentSeqs.some(([seq]) => seq === t.seq)) return;
+    const seqs = this.#seqs.get(key) ?? new Set<number>();
+    if (seqs.has(t.seq)) return;
+    seqs.add(t.seq);
+    this.#seqs.set(key, seqs);
     const list = this.#tallies.get(key);
     if (list === undefined) this.#tallies.set(key, [t]);
-    else if (!list.some((other) => other.seq === t.seq)) list.push(t);
+    else list.push(t);
   }
 
   /** What arrived for `t`, and which of its serials nothing arrived for (at most MAX_NAMED). */
@@ -309,10 +314,14 @@ export class ForeignLedger {
         s.foundUser += Math.min(j.foundUser, t.user);
         s.unwrapped += j.unwrapped;
         s.overruns += t.overruns;
-        s.missingSerials = [...s.missingSerials, ...j.missingSerials].slice(0, MAX_NAMED);
-        s.recentSeqs = [...s.recentSeqs.filter(([, to]) => nowMs - to < GIVE_UP_MS), [t.seq, t.toMs]];
+        s.missingSerials.push(...j.missingSerials.slice(0, MAX_NAMED - s.missingSerials.length));
+        s.recentSeqs.push([t.seq, t.toMs]);
         this.#settled.set(key, s);
       }
+      // Late copies are looked for among the tallies settled within GIVE_UP_MS only: once per run.
+      const s = this.#settled.get(key);
+      if (s !== undefined) s.recentSeqs = s.recentSeqs.filter(([, to]) => nowMs - to < GIVE_UP_MS);
+      this.#seqs.set(key, new Set([...open.map((t) => t.seq), ...(s?.recentSeqs ?? []).map(([seq]) => seq)]));
       if (open.length > 0) this.#tallies.set(key, open);
       else this.#tallies.delete(key);
     }
@@ -398,7 +407,12 @@ export class ForeignLedger {
     const l = new ForeignLedger(options);
     for (const t of state.open) l.tally(t);
     for (const [device, ms] of state.latest) l.#latest.set(device, ms);
-    for (const [key, s] of state.settled) l.#settled.set(key, s);
+    for (const [key, s] of state.settled) {
+      l.#settled.set(key, s);
+      const seqs = l.#seqs.get(key) ?? new Set<number>();
+      for (const [seq] of s.recentSeqs) seqs.add(seq);
+      l.#seqs.set(key, seqs);
+    }
     for (const [device, events] of state.seen) {
       const bySerial = new Map<number, Event[]>();
       for (const [serial, ms, kernel, user, unwrapped, records] of events)

@@ -354,28 +354,37 @@ export interface RunState {
   readonly interval: number;
 }
 
+/** The counters and marks a run carries as they are: the same names in RunLedger and RunState. */
+const CARRIED = [
+  'nodeDisagrees',
+  'disagreeingNode',
+  'retries',
+  'records',
+  'resent',
+  'firstSeq',
+  'lastSeq',
+  'firstAt',
+  'lastAt',
+  'firstExcused',
+  'stopped',
+  'interval',
+] as const satisfies ReadonlyArray<keyof RunState & keyof RunLedger>;
+
 function runState(r: RunLedger): RunState {
+  const carried = Object.fromEntries(CARRIED.map((key) => [key, r[key]])) as Pick<
+    RunState,
+    (typeof CARRIED)[number]
+  >;
   return {
+    ...carried,
     device: r.device,
     principal: r.principal,
     run: r.run,
     index: r.index,
     node: r.node ?? null,
-    nodeDisagrees: r.nodeDisagrees,
-    disagreeingNode: r.disagreeingNode,
     originals: r.originals.toState(),
     resends: r.resends.toState(),
     heartbeats: r.heartbeats.toState(),
-    retries: r.retries,
-    records: r.records,
-    resent: r.resent,
-    firstSeq: r.firstSeq,
-    lastSeq: r.lastSeq,
-    firstAt: r.firstAt,
-    lastAt: r.lastAt,
-    firstExcused: r.firstExcused,
-    stopped: r.stopped,
-    interval: r.interval,
   };
 }
 
@@ -386,18 +395,7 @@ function restoreRun(s: RunState, shared: Shared): RunLedger {
     heartbeats: Ranges.fromState(s.heartbeats),
   });
   r.node = s.node;
-  r.nodeDisagrees = s.nodeDisagrees;
-  r.disagreeingNode = s.disagreeingNode;
-  r.retries = s.retries;
-  r.records = s.records;
-  r.resent = s.resent;
-  r.firstSeq = s.firstSeq;
-  r.lastSeq = s.lastSeq;
-  r.firstAt = s.firstAt;
-  r.lastAt = s.lastAt;
-  r.firstExcused = s.firstExcused;
-  r.stopped = s.stopped;
-  r.interval = s.interval;
+  Object.assign(r, Object.fromEntries(CARRIED.map((key) => [key, s[key]])));
   return r;
 }
 

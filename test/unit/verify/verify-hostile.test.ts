@@ -5,14 +5,14 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { logFiles, readNumberedRecords, rotatedHeads } from '../../../src/verify/collector-logs.js';
-import { ForeignLedger } from '../../../src/verify/foreign-ledger.js';
-import { Ledger, type RunReport } from '../../../src/verify/ledger.js';
+import { describe, it } from 'node:test';
+import { logFiles, rotatedHeads } from '../../../src/verify/collector-logs.js';
+import type { RunReport } from '../../../src/verify/ledger.js';
 import { printable } from '../../../src/verify/report.js';
 import { findings } from '../../../src/verify/verdict.js';
 import { CLI, run } from '../../harness/exec.js';
 import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';
+import { accountFor, logWriter } from './log-files.js';
 
 const RUN = '0a1b2c3d4e5f';
 const T0 = 1764686400;
@@ -39,19 +39,8 @@ function line({ seq, run = RUN, node = 'devA', heartbeat, at = T0 }: Line): stri
 }
 
 describe('verify against hostile logs', () => {
-  const dir = makeTempDir('auditrelay-verify-hostile-');
-  after(() => removeTempDir(dir));
-  let n = 0;
-  const write = (text: string) => {
-    const path = join(dir, `log-${n++}`);
-    writeFileSync(path, text);
-    return path;
-  };
-  const account = (files: string[]) => {
-    const ledger = new Ledger({ rotatedHeads: rotatedHeads(files) });
-    readNumberedRecords(files, ledger, new ForeignLedger());
-    return ledger.report();
-  };
+  const write = logWriter('auditrelay-verify-hostile-');
+  const account = (files: string[]) => accountFor(files).runs;
 
   it('reports a record numbered 10^15 as unverifiable, at once, and the rest as usual', () => {
     const started = Date.now();

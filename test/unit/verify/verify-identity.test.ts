@@ -6,19 +6,15 @@
  * field of) keep their principal; others' records count only for the device that sent them.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { Tally } from '../../../src/tap/tally.js';
-import { readNumberedRecords, rotatedHeads } from '../../../src/verify/collector-logs.js';
-import { ForeignLedger } from '../../../src/verify/foreign-ledger.js';
-import { Ledger } from '../../../src/verify/ledger.js';
 import { LinePrincipals, principalOfLine } from '../../../src/verify/line-principals.js';
 import { logChunks } from '../../../src/verify/log-chunks.js';
 import { hostOf, nodeAgrees } from '../../../src/verify/sender.js';
 import { findings } from '../../../src/verify/verdict.js';
 import { CLI, run } from '../../harness/exec.js';
-import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';
+import { accountFor, logWriter } from './log-files.js';
 
 const RUN_A = 'aaaaaaaaaaaa';
 const RUN_B = 'bbbbbbbbbbbb';
@@ -57,20 +53,8 @@ function line({
 }
 
 describe('verify keys devices by the collector-authenticated principal', () => {
-  const dir = makeTempDir('auditrelay-verify-identity-');
-  after(() => removeTempDir(dir));
-  let n = 0;
-  const write = (text: string) => {
-    const path = join(dir, `log-${n++}`);
-    writeFileSync(path, text);
-    return path;
-  };
-  const account = (files: string[]) => {
-    const ledger = new Ledger({ rotatedHeads: rotatedHeads(files) });
-    const foreign = new ForeignLedger();
-    readNumberedRecords(files, ledger, foreign);
-    return { runs: ledger.report(), foreign: foreign.report() };
-  };
+  const write = logWriter('auditrelay-verify-identity-');
+  const account = accountFor;
 
   it("reads the line's last krb5= only when a principal ends the line", () => {
     const of = (text: string) => principalOfLine(Buffer.from(text, 'latin1'));

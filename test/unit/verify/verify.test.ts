@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { wrapRecords } from '../../../src/audit/wrapped.js';
 import { Tally } from '../../../src/tap/tally.js';
 import { logFiles, readNumberedRecords } from '../../../src/verify/collector-logs.js';
@@ -13,6 +13,7 @@ import { ForeignLedger } from '../../../src/verify/foreign-ledger.js';
 import { Ledger, type RunReport } from '../../../src/verify/ledger.js';
 import { CLI, run } from '../../harness/exec.js';
 import { makeTempDir, removeTempDir } from '../../harness/temp-dir.js';
+import { logWriter } from './log-files.js';
 
 const RUN_A = '0a1b2c3d4e5f';
 const RUN_B = 'ffeeddccbbaa';
@@ -45,14 +46,7 @@ const OTHERS = [
 ];
 
 describe('verify', () => {
-  const dir = makeTempDir('auditrelay-verify-');
-  after(() => removeTempDir(dir));
-  let n = 0;
-  const write = (text: string, name = `log-${n++}`) => {
-    const path = join(dir, name);
-    writeFileSync(path, text);
-    return path;
-  };
+  const write = logWriter('auditrelay-verify-');
   const account = (files: string[]) => {
     const ledger = new Ledger();
     const summary = readNumberedRecords(files, ledger);
@@ -212,7 +206,7 @@ describe('verify', () => {
     assert.equal(good.code, 0, good.stderr);
     const json = JSON.parse(good.stdout) as { ok: boolean; missing: number; runs: RunReport[] };
     assert.deepEqual([json.ok, json.missing, json.runs.length], [true, 0, 1]);
-    const none = await run(process.execPath, [CLI, 'verify', join(dir, 'no-such-file')]);
+    const none = await run(process.execPath, [CLI, 'verify', `${write('')}-absent`]);
     assert.notEqual(none.code, 0);
     assert.match(none.stderr, /ENOENT/);
   });
