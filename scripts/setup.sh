@@ -12,6 +12,9 @@ declare -A NEEDS=(
   [tcpdump]=tcpdump [ip]=iproute2 [setpriv]=util-linux [capsh]=libcap2-bin [gcc]=gcc [make]=make
   [python3]=python3 [g++]=g++ [faketime]=faketime [diff]=diffutils [debootstrap]=debootstrap
   [systemd-nspawn]=systemd-container [systemd-analyze]=systemd [ss]=iproute2
+  # The arm64 package: its root (mmdebstrap, arch-test), run under qemu-user, stripped with its binutils.
+  [mmdebstrap]=mmdebstrap [arch-test]=arch-test [/usr/lib/binfmt.d/qemu-aarch64.conf]=qemu-user-static
+  [aarch64-linux-gnu-strip]=binutils-aarch64-linux-gnu
 )
 missing=()
 for need in "${!NEEDS[@]}"; do

@@ -3,15 +3,18 @@
  * dependencies (`pkg:npm/…`, from @cyclonedx/cyclonedx-npm), the native binaries they ship or build
  * (koffi's prebuilt library, the kerberos addon), the Node runtime, and the Debian packages it relies on as
  * `pkg:deb/debian/<binary>@<version>?arch=…&distro=…` plus their source packages (`arch=source`), which is
- * how vulnerability databases index Debian advisories — for Debian 12 and 13 — and the Debian 13 package. Deterministic but for the serial number the format
- * requires to be unique.
+ * how vulnerability databases index Debian advisories — for Debian 12 (amd64) and 13 (amd64, and arm64 for
+ * the boards) — and the Debian 13 packages for both architectures, with the arm64 package's native
+ * binaries (koffi's arm64 library, the cross-built kerberos addon) when the tests have built them.
+ * Deterministic but for the serial number the format requires to be unique.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TRIXIE_ROOT } from '../harness/debian13-root.js';
+import { ARCHES, TRIXIE_ARM64_ROOT, TRIXIE_ROOT } from '../harness/debian13-root.js';
 import { REPO_ROOT } from '../harness/exec.js';
+import { modulesCacheDir } from '../harness/trixie-modules.js';
 
 export const DEBIAN_PACKAGES = [
   'auditd',
@@ -24,6 +27,11 @@ export const DEBIAN_PACKAGES = [
 const NATIVE_FILES = [
   'node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node',
   'node_modules/kerberos/build/Release/kerberos.node',
+];
+/** The same for the arm64 package, in the cross-built node_modules (as shipped: before stripping). */
+const ARM64_NATIVE_FILES = [
+  '@koromix/koffi-linux-arm64/linux_arm64/koffi.node',
+  'kerberos/build/Release/kerberos.node',
 ];
 
 interface Component {
@@ -80,23 +88,37 @@ function npmComponents(): Array<Record<string, unknown>> {
   });
 }
 
-function fileComponents(): Component[] {
-  return NATIVE_FILES.filter((f) => existsSync(join(REPO_ROOT, f))).map((file) => ({
+function fileComponent(path: string, name: string, description: string): Component {
+  return {
     type: 'file',
-    'bom-ref': `file:${file}`,
-    name: file,
-    hashes: [
-      {
-        alg: 'SHA-256',
-        content: createHash('sha256')
-          .update(readFileSync(join(REPO_ROOT, file)))
-          .digest('hex'),
-      },
-    ],
-    description: file.includes('koffi')
-      ? 'prebuilt native library shipped in @koromix/koffi-linux-x64'
-      : 'native addon built from the kerberos package source',
-  }));
+    'bom-ref': `file:${name}`,
+    name,
+    hashes: [{ alg: 'SHA-256', content: createHash('sha256').update(readFileSync(path)).digest('hex') }],
+    description,
+  };
+}
+
+function fileComponents(): Component[] {
+  const host = NATIVE_FILES.filter((f) => existsSync(join(REPO_ROOT, f))).map((file) =>
+    fileComponent(
+      join(REPO_ROOT, file),
+      file,
+      file.includes('koffi')
+        ? 'prebuilt native library shipped in @koromix/koffi-linux-x64'
+        : 'native addon built from the kerberos package source',
+    ),
+  );
+  const arm64 = modulesCacheDir(REPO_ROOT, 'arm64');
+  const cross = ARM64_NATIVE_FILES.filter((f) => existsSync(join(arm64, f))).map((file) =>
+    fileComponent(
+      join(arm64, file),
+      `arm64:node_modules/${file}`,
+      file.includes('koffi')
+        ? 'prebuilt native library shipped in @koromix/koffi-linux-arm64 (the arm64 package; stripped there)'
+        : 'native addon cross-built for arm64 from the kerberos package source (the arm64 package; stripped there)',
+    ),
+  );
+  return [...host, ...cross];
 }
 
 /** The Debian packages of one release (its root: '/' or the cached trixie root), binary and source. */
@@ -181,16 +203,23 @@ export function makeSbom(): Record<string, unknown> {
         description: 'the Node.js runtime the daemon runs on',
       },
       ...debianComponents('/'),
-      // Debian 13, as the tests' trixie root has it (npm test makes it; absent, only Debian 12 is listed).
-      ...(existsSync(join(TRIXIE_ROOT, 'var/lib/dpkg/status')) ? debianComponents(TRIXIE_ROOT) : []),
-      {
-        type: 'application',
-        'bom-ref': debPurl('auditrelay', pkg.version, 'amd64', 'trixie'),
-        name: 'auditrelay',
-        version: pkg.version,
-        purl: debPurl('auditrelay', pkg.version, 'amd64', 'trixie'),
-        description: 'the Debian 13 package `npm run deb` builds',
-      },
+      // Debian 13, as the tests' trixie roots have it (npm test makes them; absent, left out).
+      // (Their source packages are one component for both architectures.)
+      ...new Map(
+        [TRIXIE_ROOT, TRIXIE_ARM64_ROOT]
+          .flatMap((root) => (existsSync(join(root, 'var/lib/dpkg/status')) ? debianComponents(root) : []))
+          .map((c) => [c['bom-ref'], c] as const),
+      ).values(),
+      ...ARCHES.map(
+        (arch): Component => ({
+          type: 'application',
+          'bom-ref': debPurl('auditrelay', pkg.version, arch, 'trixie'),
+          name: 'auditrelay',
+          version: pkg.version,
+          purl: debPurl('auditrelay', pkg.version, arch, 'trixie'),
+          description: `the Debian 13 package \`npm run deb -- --arch ${arch}\` builds`,
+        }),
+      ),
     ],
   };
 }

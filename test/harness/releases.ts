@@ -3,8 +3,9 @@
  * from its packages (test/fixtures/<name>/), the audit it installs, and where its root is on this machine
  * (the host is Debian 12; Debian 13 is the cached root of debian13-root.ts).
  */
-import { debian13NodeModules, debian13Root, whyNoDebian13Root } from './debian13-root.js';
+import { debian13Root, whyNoDebian13Root } from './debian13-root.js';
 import { REPO_ROOT } from './exec.js';
+import { trixieModules } from './trixie-modules.js';
 
 export interface Release {
   /** Fixture and golden directory name. */
@@ -36,7 +37,7 @@ export const DEBIAN_13: Release = {
   auditVersion: '4.0.2',
   root: debian13Root,
   unavailable: whyNoDebian13Root,
-  nodeModules: () => debian13NodeModules(REPO_ROOT),
+  nodeModules: () => trixieModules(REPO_ROOT),
 };
 
 export const RELEASES: readonly Release[] = [DEBIAN_12, DEBIAN_13];

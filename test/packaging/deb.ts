@@ -1,29 +1,36 @@
 /**
- * auditrelay_<version>_<arch>.deb for Debian 13, built in the cached trixie root: the tree `auditrelay
- * install --root` lays out (program, units, sysusers/tmpfiles snippets, the example config as a conffile)
- * with the npm dependencies built there by trixie's Node, generated man pages and bash completion, a
- * machine-readable copyright file naming every bundled module's license, maintainer scripts
- * (packaging/debian/), and dpkg-deb from that root. lintian — trixie's, in a throwaway overlay of the
- * root — checks the result.
+ * auditrelay_<version>_<arch>.deb for Debian 13 on amd64 or arm64, built with the cached trixie root: the
+ * tree `auditrelay install --root` lays out (program, units, sysusers/tmpfiles snippets, the example
+ * config as a conffile) with the npm dependencies built for the target (trixie-modules.ts: the kerberos
+ * addon compiled by trixie's toolchain, cross for arm64; only the target's koffi library), stripped with
+ * the target's binutils, generated man pages and bash completion, a machine-readable copyright file naming
+ * every bundled module's license, maintainer scripts (packaging/debian/), and dpkg-deb from that root.
+ * lintian — trixie's, in a throwaway overlay of the amd64 root — checks the result.
+ *
+ * Reproducible: every date and file time is SOURCE_DATE_EPOCH (the environment's, else the last commit's),
+ * dpkg-deb orders and owns files itself, gzip and xz write no time — two builds of one commit are the
+ * same bytes.
  */
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
+  lutimesSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chrootSteps } from '../harness/chroot.js';
-import { debian13NodeModules, debian13Root } from '../harness/debian13-root.js';
+import { type Arch, debian13Root } from '../harness/debian13-root.js';
 import { CLI, REPO_ROOT } from '../harness/exec.js';
-import { privateMountShell, withPrivateMounts } from '../harness/mount-ns.js';
+import { withPrivateMounts } from '../harness/mount-ns.js';
+import { inScratchRoot } from '../harness/throwaway-root.js';
+import { trixieModules } from '../harness/trixie-modules.js';
 import { bashCompletion, manPage5, manPage8 } from './manual.js';
 
 export const DEB_DIR = join(REPO_ROOT, 'dist/deb');
@@ -56,21 +63,47 @@ function inRoot(root: string, binds: Parameters<typeof chrootSteps>[1], command:
   });
 }
 
-/** The trixie-built dependencies, without what a glibc amd64 device never loads. */
-function layModules(tree: string): void {
+/** Per target: koffi's name for it, and the binutils that strip its shared objects. */
+const TARGETS: Readonly<Record<Arch, { koffi: string; strip: string }>> = {
+  amd64: { koffi: 'x64', strip: 'strip' },
+  arm64: { koffi: 'arm64', strip: 'aarch64-linux-gnu-strip' },
+};
+
+/** The seconds every date and file time of the package is: SOURCE_DATE_EPOCH, else the last commit's. */
+export function sourceDateEpoch(): number {
+  const given = process.env['SOURCE_DATE_EPOCH'];
+  if (given !== undefined && /^\d+$/.test(given)) return Number(given);
+  try {
+    const out = execFileSync('git', ['-C', REPO_ROOT, 'log', '-1', '--format=%ct'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    if (/^\d+\s*$/.test(out)) return Number(out);
+  } catch {
+    // Not a git checkout (a source tarball): fall through.
+  }
+  return Math.floor(statSync(join(REPO_ROOT, 'package.json')).mtimeMs / 1000);
+}
+
+/** The trixie-built dependencies for `arch`, without what a glibc device of that architecture never loads. */
+function layModules(tree: string, arch: Arch): void {
   const modules = join(tree, PROGRAM, 'node_modules');
   rmSync(modules, { recursive: true, force: true });
   // verbatimSymlinks: cpSync would otherwise rewrite npm's relative links to absolute paths of this machine.
-  cpSync(debian13NodeModules(REPO_ROOT), modules, { recursive: true, verbatimSymlinks: true });
+  cpSync(trixieModules(REPO_ROOT, arch), modules, { recursive: true, verbatimSymlinks: true });
+  const koffi = TARGETS[arch].koffi;
   for (const extra of [
     // npm's command shims: nothing on a device runs them.
     '.bin',
-    '@koromix/koffi-linux-x64/musl_x64',
+    `@koromix/koffi-linux-${koffi}/musl_${koffi}`,
     'kerberos/build/Release/obj.target',
     'kerberos/build/Release/.deps',
   ])
     rmSync(join(modules, extra), { recursive: true, force: true });
-  tidyFiles(join(tree, PROGRAM));
+  // Another architecture's koffi library has no place on this one (npm installs only the target's).
+  for (const other of readdirSync(join(modules, '@koromix')))
+    if (other !== `koffi-linux-${koffi}`) rmSync(join(modules, '@koromix', other), { recursive: true });
+  tidyFiles(join(tree, PROGRAM), TARGETS[arch].strip);
 }
 
 /** npm's and git's files in published modules that no device needs (lintian: package-contains-…). */
@@ -78,15 +111,15 @@ const DEV_FILES =
   /^\.(eslintrc.*|npmignore|gitattributes|gitignore|editorconfig|travis\.yml|github|nycrc|prettierrc.*)$/;
 
 /** Modes as Debian wants them: shared objects 0644 and stripped, scripts executable only with a #! line. */
-function tidyFiles(dir: string): void {
+function tidyFiles(dir: string, strip: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (DEV_FILES.test(entry.name) || /\.(d\.ts|js\.map)$/.test(entry.name)) {
       rmSync(path, { recursive: true, force: true });
     } else if (entry.isDirectory()) {
-      tidyFiles(path);
+      tidyFiles(path, strip);
     } else if (entry.isFile() && entry.name.endsWith('.node')) {
-      execFileSync('strip', ['--strip-unneeded', path]);
+      execFileSync(strip, ['--strip-unneeded', path]);
       chmodSync(path, 0o644);
     } else if (entry.isFile()) {
       const script = readFileSync(path).subarray(0, 2).toString() === '#!';
@@ -183,13 +216,24 @@ function installedKiB(tree: string): number {
   return Math.ceil(bytes / 1024);
 }
 
+/** Every file, link and directory under `dir` (and itself) timed at `seconds`. */
+function clampTimes(dir: string, seconds: number): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) clampTimes(join(dir, entry.name), seconds);
+    else lutimesSync(join(dir, entry.name), seconds, seconds);
+  }
+  lutimesSync(dir, seconds, seconds);
+}
+
 /** Lays out the package tree under `stage` (tree/ with DEBIAN/); returns the tree. */
-export function layTree(stage: string, arch: string): string {
+export function layTree(stage: string, arch: Arch): string {
   const tree = join(stage, 'tree');
+  const epoch = sourceDateEpoch();
+  const when = new Date(epoch * 1000);
   execFileSync(process.execPath, [CLI, 'install', '--root', tree], { stdio: ['ignore', 'ignore', 'pipe'] });
-  layModules(tree);
+  layModules(tree, arch);
   rmSync(join(tree, PROGRAM, 'installed-files'), { force: true }); // install's own record: dpkg keeps one
-  const date = new Date().toISOString().slice(0, 10);
+  const date = when.toISOString().slice(0, 10);
   write(join(tree, 'usr/share/man/man8/auditrelay.8.gz'), gzipSync(manPage8(version(), date), { level: 9 }));
   write(
     join(tree, 'usr/share/man/man5/auditrelay.toml.5.gz'),
@@ -197,7 +241,7 @@ export function layTree(stage: string, arch: string): string {
   );
   write(join(tree, 'usr/share/bash-completion/completions/auditrelay'), bashCompletion());
   write(join(tree, 'usr/share/doc/auditrelay/copyright'), copyright(tree));
-  const changelog = `auditrelay (${version()}) unstable; urgency=medium\n\n  * Built from the auditrelay repository.\n\n -- auditrelay maintainers <auditrelay@lists.example.org>  ${new Date().toUTCString().replace('GMT', '+0000')}\n`;
+  const changelog = `auditrelay (${version()}) unstable; urgency=medium\n\n  * Built from the auditrelay repository.\n\n -- auditrelay maintainers <auditrelay@lists.example.org>  ${when.toUTCString().replace('GMT', '+0000')}\n`;
   // A native package (no Debian revision in the version): its changelog is changelog.gz.
   write(join(tree, 'usr/share/doc/auditrelay/changelog.gz'), gzipSync(changelog, { level: 9 }));
   const control = readFileSync(join(SCRIPTS, 'control.in'), 'utf8')
@@ -209,14 +253,14 @@ export function layTree(stage: string, arch: string): string {
   write(join(tree, 'DEBIAN/conffiles'), '/etc/auditrelay/auditrelay.toml\n');
   for (const script of ['postinst', 'prerm', 'postrm'])
     write(join(tree, 'DEBIAN', script), readFileSync(join(SCRIPTS, script)), 0o755);
+  clampTimes(tree, epoch);
   return tree;
 }
 
-/** Builds the package with trixie's dpkg-deb; returns its path under dist/deb. */
-export function buildDeb(): string {
+/** Builds the package for `arch` with trixie's dpkg-deb; returns its path under dist/deb. */
+export function buildDeb(arch: Arch = 'amd64'): string {
   const root = debian13Root();
-  const arch = inRoot(root, [], 'dpkg --print-architecture').trim();
-  const stage = join(DEB_DIR, 'stage');
+  const stage = join(DEB_DIR, `stage-${arch}`);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
   const tree = layTree(stage, arch);
@@ -227,82 +271,10 @@ export function buildDeb(): string {
       { host: tree, inRoot: '/opt/tree', dir: true },
       { host: DEB_DIR, inRoot: '/opt/out', dir: true },
     ],
-    `dpkg-deb --root-owner-group -Zxz --build /opt/tree /opt/out/${name} >/dev/null`,
+    `SOURCE_DATE_EPOCH=${sourceDateEpoch()} dpkg-deb --root-owner-group -Zxz --build /opt/tree /opt/out/${name} >/dev/null`,
   );
   rmSync(stage, { recursive: true, force: true });
   return join(DEB_DIR, name);
-}
-
-/**
- * A throwaway copy of the trixie root: an overlay whose upper layer lives in a temp dir under /var/tmp
- * (the cache never changes), mounted only inside the private mount namespaces of the commands run on it.
- * The upper layer survives between commands, so one can install and a later one boot what was installed.
- */
-export class ScratchRoot {
-  readonly dir: string;
-  readonly merged: string;
-  private readonly lower = debian13Root();
-
-  constructor() {
-    this.dir = execFileSync('mktemp', ['-d', '/var/tmp/auditrelay-scratch-XXXXXX'], {
-      encoding: 'utf8',
-    }).trim();
-    this.merged = join(this.dir, 'merged');
-    for (const d of ['upper', 'work', 'merged']) mkdirSync(join(this.dir, d));
-  }
-
-  /** The shell step that mounts the overlay at `merged` (for a private mount namespace). */
-  mountStep(): string {
-    const d = this.dir;
-    return `mount -t overlay auditrelay-scratch -o lowerdir=${this.lower},upperdir=${d}/upper,workdir=${d}/work ${this.merged}`;
-  }
-
-  /** A file of the copy, written from the host before it is used (its upper layer). */
-  writeFile(path: string, content: string, mode = 0o644): void {
-    write(join(this.dir, 'upper', path), content, mode);
-  }
-
-  /** A symlink in the copy (e.g. a unit masked: `/dev/null`). */
-  symlink(path: string, target: string): void {
-    const at = join(this.dir, 'upper', path);
-    mkdirSync(dirname(at), { recursive: true });
-    symlinkSync(target, at);
-  }
-
-  /** Runs `script` as root through chroot, with `shared` at /opt/out; returns its exit code and output. */
-  run(shared: string, script: string): { code: number; output: string } {
-    const steps = [
-      this.mountStep(),
-      ...chrootSteps(this.merged, [{ host: shared, inRoot: '/opt/out', dir: true }]),
-      `exec chroot ${this.merged} sh -c "$0"`,
-    ];
-    const [file = 'unshare', ...args] = privateMountShell(steps.join(' && '), [script]);
-    try {
-      const output = execFileSync(file, args, {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 15 * 60_000,
-      });
-      return { code: 0, output };
-    } catch (error) {
-      const e = error as { status?: number; stdout?: string; stderr?: string };
-      return { code: e.status ?? 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-    }
-  }
-
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-/** Runs `script` as root in a throwaway copy of the trixie root, with `deb`'s directory at /opt/out. */
-export function inScratchRoot(deb: string, script: string): { code: number; output: string } {
-  const scratch = new ScratchRoot();
-  try {
-    return scratch.run(dirname(deb), script);
-  } finally {
-    scratch.remove();
-  }
 }
 
 /** trixie's lintian on `deb` (installed into a scratch root); exit 0 unless it reports an error. */
@@ -311,7 +283,7 @@ export function lintDeb(deb: string): { code: number; output: string } {
     'apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ' +
     '--no-install-recommends lintian >/dev/null';
   return inScratchRoot(
-    deb,
+    dirname(deb),
     `${install} && lintian --fail-on error --no-tag-display-limit /opt/out/${deb.split('/').pop()}`,
   );
 }

@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { debPurl, makeSbom, npmPurl } from '../../evidence/sbom.js';
-import { TRIXIE_ROOT } from '../../harness/debian13-root.js';
+import { TRIXIE_ARM64_ROOT, TRIXIE_ROOT } from '../../harness/debian13-root.js';
+import { REPO_ROOT } from '../../harness/exec.js';
+import { modulesCacheDir } from '../../harness/trixie-modules.js';
 
 interface Component {
   type: string;
@@ -87,6 +89,28 @@ describe('the SBOM', () => {
         trixie.some((c) => c.name === name),
         `${name} of Debian 13`,
       );
+  });
+
+  it('names the arm64 package, and Debian 13 for arm64 and the arm64 binaries when the tests made them', () => {
+    const arm64 = sbom.components.filter((c) => c.purl?.includes('arch=arm64'));
+    assert.ok(
+      arm64.some((c) => c.name === 'auditrelay' && c.purl?.includes('distro=trixie')),
+      'the arm64 package',
+    );
+    if (existsSync(join(TRIXIE_ARM64_ROOT, 'var/lib/dpkg/status')))
+      for (const name of ['auditd', 'libaudit1', 'libkrb5-3', 'libgssapi-krb5-2', 'nodejs'])
+        assert.ok(
+          arm64.some((c) => c.name === name),
+          `${name} of Debian 13 for arm64`,
+        );
+    if (existsSync(modulesCacheDir(REPO_ROOT, 'arm64')))
+      for (const file of ['koffi-linux-arm64/linux_arm64/koffi.node', 'kerberos/build/Release/kerberos.node'])
+        assert.ok(
+          sbom.components.some(
+            (c) => c.type === 'file' && c.name.startsWith('arm64:') && c.name.endsWith(file),
+          ),
+          file,
+        );
   });
 
   it('is reproducible apart from the serial number', () => {
