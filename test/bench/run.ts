@@ -5,9 +5,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { startCapturingAuditd } from '../harness/capturing-auditd.js';
+import { whyNoArm64Emulation } from '../harness/emulation.js';
 import { REPO_ROOT } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 import { benchNodeFlags } from '../harness/unit-flags.js';
+import { benchArm64 } from './arm64-bench.js';
 import { benchCli } from './cli-bench.js';
 import { benchDaemon } from './daemon-bench.js';
 import { benchEndToEnd } from './e2e-bench.js';
@@ -73,6 +75,14 @@ async function main(): Promise<number> {
       benchFootprint(MILLIONS, SOAK_MINUTES, cCpuPerMillion),
     );
     await section('One-shot commands (wall time, spawn to exit)', () => benchCli(Math.max(ROUNDS, 10)));
+    const arm64 = whyNoArm64Emulation();
+    await section(
+      "arm64 under qemu-user, cortex-a53 (emulation on this machine, not a board's speed)",
+      async () =>
+        arm64 === undefined
+          ? benchArm64(Math.floor(N / 4), Math.min(ROUNDS, 3))
+          : [{ name: 'not measured', value: Number.NaN, unit: '', note: arm64 }],
+    );
   } finally {
     await auditd.stop();
   }

@@ -21,8 +21,8 @@ import { whyNoDebian13Root } from '../harness/debian13-root.js';
 import { whyNoArm64Emulation } from '../harness/emulation.js';
 import { run } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
-import { inScratchRoot } from '../harness/throwaway-root.js';
 import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
+import { inScratchRoot } from '../harness/throwaway-root.js';
 import { buildDeb, lintDeb } from '../packaging/deb.js';
 import {
   assertInstalledAndPurged,

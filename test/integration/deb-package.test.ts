@@ -11,8 +11,8 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { whyNoDebian13Root } from '../harness/debian13-root.js';
-import { inScratchRoot } from '../harness/throwaway-root.js';
 import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
+import { inScratchRoot } from '../harness/throwaway-root.js';
 import { buildDeb, lintDeb } from '../packaging/deb.js';
 import {
   assertInstalledAndPurged,

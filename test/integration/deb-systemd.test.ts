@@ -18,8 +18,8 @@ import { type CapturingAuditd, startCapturingAuditd } from '../harness/capturing
 import { bootContainer, type Container } from '../harness/container.js';
 import { whyNoDebian13Root } from '../harness/debian13-root.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
-import { ScratchRoot } from '../harness/throwaway-root.js';
 import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
+import { ScratchRoot } from '../harness/throwaway-root.js';
 import { expectReload, expectSocketActivation, expectWatchdogRestart } from '../harness/unit-checks.js';
 import { buildDeb } from '../packaging/deb.js';
 

@@ -10,6 +10,8 @@
  * Reproducible: every date and file time is SOURCE_DATE_EPOCH (the environment's, else the last commit's),
  * dpkg-deb orders and owns files itself, gzip and xz write no time — two builds of one commit are the
  * same bytes.
+ *
+ * @relation(AR-REQ-028)
  */
 import { execFileSync } from 'node:child_process';
 import {
