@@ -19,8 +19,8 @@ export const TRIXIE_ARM64_ROOT = join(CACHE_DIR, 'trixie-arm64');
 export const ARCHES = ['amd64', 'arm64'] as const;
 export type Arch = (typeof ARCHES)[number];
 
-/** What the device needs from trixie: its Node, auditd and audisp-remote, and the libraries we bind. */
-export const TRIXIE_PACKAGES = [
+/** What a device needs from trixie: its Node, auditd and audisp-remote, and the libraries we bind. */
+const DEVICE_PACKAGES = [
   'nodejs',
   'auditd',
   'audispd-plugins',
@@ -29,7 +29,12 @@ export const TRIXIE_PACKAGES = [
   'libaudit1',
   'libauparse0t64',
   'libsystemd0',
-  // To build the npm dependencies there, with trixie's Node (the kerberos addon; node-gyp).
+] as const;
+
+/** The amd64 root: a device's packages, and what builds the npm dependencies there with trixie's Node. */
+export const TRIXIE_PACKAGES = [
+  ...DEVICE_PACKAGES,
+  // The kerberos addon (node-gyp); also the cross build's base (trixie-modules.ts).
   'g++',
   'make',
   'python3',
@@ -38,20 +43,11 @@ export const TRIXIE_PACKAGES = [
 ] as const;
 
 /**
- * The arm64 root: what the package depends on, installed beforehand so each test does not emulate their
- * maintainer scripts again (its own install still resolves them from the registry). auditd is installed
+ * The arm64 root: a device's packages, installed beforehand so each test does not emulate their maintainer
+ * scripts again (the package's own install still resolves them from the registry). auditd is installed
  * but never started: it cannot run under qemu-user.
  */
-export const TRIXIE_ARM64_PACKAGES = [
-  'nodejs',
-  'auditd',
-  'audispd-plugins',
-  'libkrb5-3',
-  'libgssapi-krb5-2',
-  'libaudit1',
-  'libauparse0t64',
-  'libsystemd0',
-] as const;
+export const TRIXIE_ARM64_PACKAGES = DEVICE_PACKAGES;
 
 const STAMP = '.auditrelay-root.json';
 const MAX_AGE_MS = 7 * 24 * 3600 * 1000;

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import { run } from '../harness/exec.js';
+import { lintDeb } from './deb.js';
 
 export const APT = 'export DEBIAN_FRONTEND=noninteractive; apt-get update -qq >/dev/null';
 
@@ -25,6 +26,16 @@ export function allMarks(output: string, key: string): string[] {
     .split('\n')
     .filter((l) => l.startsWith(`${key}=`))
     .map((l) => l.slice(key.length + 1));
+}
+
+/** trixie's lintian finds no error in `deb` (warnings are listed, with their reasons, in the README). */
+export function assertLintClean(deb: string): void {
+  const { code, output } = lintDeb(deb);
+  assert.equal(code, 0, output);
+  assert.deepEqual(
+    output.split('\n').filter((l) => l.startsWith('E: auditrelay')),
+    [],
+  );
 }
 
 /** The package's symbolic links that point to an absolute path (other than /dev/null, a masked unit). */

@@ -8,26 +8,28 @@ import { buildDeb, lintDeb } from './deb.js';
 
 const USAGE = `usage: npm run deb [-- --arch amd64|arm64|all-supported]\n`;
 
-function arches(argv: readonly string[]): Arch[] | undefined {
+/** The architectures asked for, or why the arguments are wrong. */
+function arches(argv: readonly string[]): Arch[] | string {
   let chosen: Arch[] = ['amd64'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const value = arg === '--arch' ? argv[++i] : arg.startsWith('--arch=') ? arg.slice(7) : undefined;
-    if (value === undefined) return undefined;
+    if (value === undefined) return arg === '--arch' ? '--arch needs a value' : `unknown argument ${arg}`;
     if (value === 'all-supported') chosen = [...ARCHES];
     else if ((ARCHES as readonly string[]).includes(value)) chosen = [value as Arch];
-    else return undefined;
+    else return `no package for architecture ${JSON.stringify(value)} (supported: ${ARCHES.join(', ')})`;
   }
   return chosen;
 }
 
 const argv = process.argv.slice(2);
-const chosen = argv.includes('--help') || argv.includes('-h') ? undefined : arches(argv);
-if (chosen === undefined) {
-  process.stderr.write(
-    argv.includes('--help') || argv.includes('-h') ? USAGE : `deb: bad arguments\n${USAGE}`,
-  );
-  process.exitCode = argv.includes('--help') || argv.includes('-h') ? 0 : 2;
+const help = argv.includes('--help') || argv.includes('-h');
+const chosen = help ? [] : arches(argv);
+if (help) {
+  process.stdout.write(USAGE);
+} else if (typeof chosen === 'string') {
+  process.stderr.write(`deb: ${chosen}\n${USAGE}`);
+  process.exitCode = 2;
 } else {
   for (const arch of chosen) {
     const started = Date.now();
