@@ -121,17 +121,61 @@ export async function awaitSettled(lab: Lab, timeoutMs = 60_000): Promise<Daemon
 export async function verifyAll(
   lab: Lab,
   runId: string,
-): Promise<{ code: number; report: RunReport; others: ForeignReport | undefined; stdout: string }> {
+): Promise<{
+  code: number;
+  report: RunReport;
+  others: ForeignReport | undefined;
+  stdout: string;
+  /** Every device verify accounted a part of this run to (one, unless a line lost its principal). */
+  devices: string[];
+}> {
   const result = await run(process.execPath, [CLI, 'verify', '--json', dirname(lab.collector.log)]);
   const json = JSON.parse(result.stdout) as { runs: RunReport[]; foreign: ForeignReport[] };
-  const report = json.runs.find((r) => r.run === runId);
+  const parts = json.runs.filter((r) => r.run === runId);
+  const report = parts.find((r) => r.principal !== null) ?? parts[0];
   if (report === undefined) throw new Error(`verify found no run ${runId}: ${result.stdout}${result.stderr}`);
   return {
     code: result.code,
     report,
     others: json.foreign.find((f) => f.run === runId),
     stdout: result.stdout,
+    devices: parts.map((r) => r.device),
   };
+}
+
+/**
+ * For a failure message: the collector's lines of run `runId` that carry the first missing seqs and their
+ * neighbours — whether a record verify calls missing is in the log at all (then verify lost it), and how
+ * the lines around it end (the collector's krb5=).
+ */
+export function linesAround(
+  lab: Lab,
+  runId: string,
+  missing: readonly (readonly [number, number])[],
+): string {
+  const text = readFileSync(lab.collector.log, 'latin1');
+  const seqs = missing.flatMap(([from, to]) => [from, ...(to > from ? [to] : [])]).slice(0, 3);
+  const out: string[] = [];
+  for (const seq of seqs)
+    for (const n of [seq - 1, seq, seq + 1]) {
+      const needle = `ar_seq="${n}"`;
+      let at = text.indexOf(needle);
+      let found = 0;
+      while (at >= 0 && found < 4) {
+        const start = text.lastIndexOf('\n', at) + 1;
+        const end = text.indexOf('\n', at);
+        const line = text.slice(start, end < 0 ? text.length : end);
+        if (line.includes(`ar_run="${runId}"`)) {
+          out.push(
+            `seq ${n} at byte ${start}: ${line.length > 700 ? `${line.slice(0, 300)} … ${line.slice(-300)}` : line}`,
+          );
+          found++;
+        }
+        at = text.indexOf(needle, at + needle.length);
+      }
+      if (found === 0) out.push(`seq ${n}: not in ${lab.collector.log}`);
+    }
+  return out.join('\n');
 }
 
 /** `auditrelay verify --json` over the collector's log directory: this daemon run's report. */

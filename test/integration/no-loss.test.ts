@@ -17,7 +17,7 @@ import { run, waitFor } from '../harness/exec.js';
 import { whyNoKernelAudit } from '../harness/kernel-audit.js';
 import { type Lab, labSyslog, startLab } from '../harness/lab.js';
 import { addLoadRule, loadArrived, startLoad } from '../harness/load.js';
-import { awaitSettled, daemonRecovery, sender, sleep, verifyAll } from '../harness/outage.js';
+import { awaitSettled, daemonRecovery, linesAround, sender, sleep, verifyAll } from '../harness/outage.js';
 import { RELEASES } from '../harness/releases.js';
 
 const skip = await whyNoKernelAudit();
@@ -203,8 +203,14 @@ for (const release of RELEASES) {
             );
           }
           const status = await awaitSettled(lab, 240_000);
-          const { code, report, others, stdout } = await verifyAll(lab, status.run);
-          assert.equal(report.missingCount, 0, `ours missing: ${JSON.stringify(report.missing)}`);
+          const { code, report, others, stdout, devices } = await verifyAll(lab, status.run);
+          assert.equal(
+            report.missingCount,
+            0,
+            `ours missing: ${JSON.stringify(report.missing)}; the run is accounted to ${JSON.stringify(devices)}; ` +
+              `recovery ${JSON.stringify(status.recovery)}\n${linesAround(lab, status.run, report.missing)}`,
+          );
+          assert.deepEqual(devices, [report.device], 'the whole run is accounted to one device');
           assert.equal(
             report.unmarkedDuplicates,
             0,
