@@ -106,7 +106,7 @@ export async function benchArm64(n: number, rounds: number): Promise<BenchRow[]>
     const number = (key: string) => values(key).map(Number);
     const c = median(rate('C'));
     const node = values('BATCHED').map((v) => (JSON.parse(v) as { node: string }).node)[0] ?? '?';
-    const label = `arm64 under qemu-user, Debian 13, Node ${node}`;
+    const label = `arm64, Node ${node}, emulated`;
     return [
       { name: 'C loop (libaudit, arm64 baseline, emulated)', value: c, unit: 'ev/s' },
       { name: `emitter, batched (${label})`, value: median(rate('BATCHED')), unit: 'ev/s', baseline: c },
