@@ -106,15 +106,26 @@ export async function daemonRecovery(lab: Lab): Promise<DaemonRecovery> {
 
 /** Waits until the relay carries records and the daemon holds nothing at risk and re-sends nothing. */
 export async function awaitSettled(lab: Lab, timeoutMs = 60_000): Promise<DaemonRecovery> {
-  return waitFor(
-    async () => {
-      const s = await daemonRecovery(lab);
-      const r = s.recovery;
-      return s.forwarding.collectorConnected && r.at_risk === 0 && r.resending === 0 ? s : undefined;
-    },
-    timeoutMs,
-    'forwarding up and nothing left to re-send',
-  );
+  let last: DaemonRecovery | undefined;
+  try {
+    return await waitFor(
+      async () => {
+        const s = await daemonRecovery(lab);
+        last = s;
+        const r = s.recovery;
+        return s.forwarding.collectorConnected && r.at_risk === 0 && r.resending === 0 ? s : undefined;
+      },
+      timeoutMs,
+      'forwarding up and nothing left to re-send',
+    );
+  } catch (error) {
+    // What was still unsettled: the collector connection, the records at risk, the re-send.
+    const state =
+      last === undefined
+        ? 'no status answered'
+        : JSON.stringify({ forwarding: last.forwarding, recovery: last.recovery, relay: last.relay });
+    throw new Error(`${String(error)}; last status: ${state}\n${labSyslog(lab)}`);
+  }
 }
 
 /** `auditrelay verify --json` over the collector's logs: this run's report, of ours and of the others. */
