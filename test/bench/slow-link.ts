@@ -2,9 +2,12 @@
  * A slow link for the bench: a TCP proxy on loopback that delays every chunk by `delayMs` in each
  * direction (order kept), so the relay's stop-and-wait path sees a round trip of 2 × delayMs — netem,
  * which the lab would use, is not in every kernel (not in this machine's). `hold()` stops passing bytes
- * in both directions, as a blackholed path would; `release()` lets them flow again.
+ * in both directions, as a blackholed path would; `release()` lets them flow again. It connects to the
+ * collector from a port below 1024, as the relay does (the relay's own upstream code): the lab's collector,
+ * like the kit's, admits no other (tcp_client_ports = 1-1023).
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { openUpstream } from '../../src/relay/upstream.js';
 
 export interface SlowLink {
   readonly port: number;
@@ -23,8 +26,7 @@ export async function startSlowLink(to: { host: string; port: number }, delayMs:
       if (held) waiting.push(send);
       else send();
     });
-  const server: Server = createServer((client) => {
-    const upstream = connect(to.port, to.host);
+  const join = (client: Socket, upstream: Socket) => {
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.setNoDelay(true);
@@ -37,6 +39,15 @@ export async function startSlowLink(to: { host: string; port: number }, delayMs:
     }
     pass(client, upstream);
     pass(upstream, client);
+    client.resume();
+  };
+  const server: Server = createServer((client) => {
+    client.pause(); // until the collector answers: nothing read is lost meanwhile
+    client.on('error', () => undefined);
+    openUpstream({ ...to, privilegedSource: true }, undefined).then(
+      (upstream) => join(client, upstream),
+      () => client.destroy(),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
