@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { CACHE_DIR } from '../harness/debian13-root.js';
 import { REPO_ROOT } from '../harness/exec.js';
 import { ScratchRoot } from '../harness/throwaway-root.js';
-import { trixieModules } from '../harness/trixie-modules.js';
+import { crossSetup, trixieModules } from '../harness/trixie-modules.js';
 import { type BenchRow, median } from './stats.js';
 
 const SOURCE = join(REPO_ROOT, 'native/c/emit-baseline.c');
 
 /** emit-baseline for arm64, cross-compiled in a copy of the amd64 root, cached per source. */
-function arm64Baseline(): string {
+export function arm64Baseline(): string {
   const key = createHash('sha256').update(readFileSync(SOURCE)).digest('hex').slice(0, 16);
   const cached = join(CACHE_DIR, `emit-baseline-arm64-${key}`);
   if (existsSync(cached)) return cached;
@@ -31,11 +31,7 @@ function arm64Baseline(): string {
     const { code, output } = scratch.run(
       out,
       [
-        'set -e',
-        'export DEBIAN_FRONTEND=noninteractive',
-        'dpkg --add-architecture arm64',
-        'apt-get update -qq >/dev/null',
-        'apt-get install -y -qq --no-install-recommends gcc-aarch64-linux-gnu libc6-dev:arm64 libaudit-dev:arm64 >/dev/null',
+        ...crossSetup(['gcc-aarch64-linux-gnu', 'libc6-dev:arm64', 'libaudit-dev:arm64']),
         'aarch64-linux-gnu-gcc -O2 -Wall -o /opt/out/emit-baseline /opt/out/emit-baseline.c -laudit',
       ].join('\n'),
     );

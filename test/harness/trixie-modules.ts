@@ -33,6 +33,17 @@ import { ScratchRoot } from './throwaway-root.js';
 /** The cross toolchain and target libraries the arm64 build installs into its copy of the amd64 root. */
 const CROSS_PACKAGES = ['g++-aarch64-linux-gnu', 'libkrb5-dev:arm64'];
 
+/** Shell lines that make a copy of the amd64 root a cross-build root for arm64 with `packages`. */
+export function crossSetup(packages: readonly string[]): string[] {
+  return [
+    'set -e',
+    'export DEBIAN_FRONTEND=noninteractive',
+    'dpkg --add-architecture arm64',
+    'apt-get update -qq >/dev/null',
+    `apt-get install -y -qq --no-install-recommends ${packages.join(' ')} >/dev/null`,
+  ];
+}
+
 /** Where the node_modules for `arch` of this lockfile are cached (whether or not they are built yet). */
 export function modulesCacheDir(repoRoot: string, arch: Arch): string {
   const key = createHash('sha256')
@@ -71,16 +82,11 @@ export function trixieModules(repoRoot: string, arch: Arch = 'amd64'): string {
     arch === 'amd64'
       ? `cd /opt/out && ${fromSource} ${npmRun('ci --omit=dev')}`
       : [
-          'set -e',
-          'export DEBIAN_FRONTEND=noninteractive',
-          'dpkg --add-architecture arm64',
-          'apt-get update -qq >/dev/null',
-          `apt-get install -y -qq --no-install-recommends ${CROSS_PACKAGES.join(' ')} >/dev/null`,
+          ...crossSetup(CROSS_PACKAGES),
           'cd /opt/out',
           'export npm_config_arch=arm64 npm_config_cpu=arm64 npm_config_os=linux npm_config_libc=glibc',
           npmRun('ci --omit=dev --ignore-scripts'),
           `CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ AR=aarch64-linux-gnu-ar ${fromSource} ${npmRun('rebuild kerberos')}`,
-          'rm -rf /opt/out/.npm',
         ].join('\n');
   const scratch = new ScratchRoot('amd64');
   try {
@@ -89,7 +95,7 @@ export function trixieModules(repoRoot: string, arch: Arch = 'amd64'): string {
   } finally {
     scratch.remove();
   }
-  rmSync(join(building, '.npm'), { recursive: true, force: true });
+  rmSync(join(building, '.npm'), { recursive: true, force: true }); // npm's cache (HOME=/opt/out)
   renameSync(building, cached);
   pruneModules(cached);
   return join(cached, 'node_modules');

@@ -228,9 +228,8 @@ function clampTimes(dir: string, seconds: number): void {
 }
 
 /** Lays out the package tree under `stage` (tree/ with DEBIAN/); returns the tree. */
-export function layTree(stage: string, arch: Arch): string {
+export function layTree(stage: string, arch: Arch, epoch: number): string {
   const tree = join(stage, 'tree');
-  const epoch = sourceDateEpoch();
   const when = new Date(epoch * 1000);
   execFileSync(process.execPath, [CLI, 'install', '--root', tree], { stdio: ['ignore', 'ignore', 'pipe'] });
   layModules(tree, arch);
@@ -265,7 +264,8 @@ export function buildDeb(arch: Arch = 'amd64'): string {
   const stage = join(DEB_DIR, `stage-${arch}`);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
-  const tree = layTree(stage, arch);
+  const epoch = sourceDateEpoch();
+  const tree = layTree(stage, arch, epoch);
   const name = `auditrelay_${version()}_${arch}.deb`;
   inRoot(
     root,
@@ -273,7 +273,7 @@ export function buildDeb(arch: Arch = 'amd64'): string {
       { host: tree, inRoot: '/opt/tree', dir: true },
       { host: DEB_DIR, inRoot: '/opt/out', dir: true },
     ],
-    `SOURCE_DATE_EPOCH=${sourceDateEpoch()} dpkg-deb --root-owner-group -Zxz --build /opt/tree /opt/out/${name} >/dev/null`,
+    `SOURCE_DATE_EPOCH=${epoch} dpkg-deb --root-owner-group -Zxz --build /opt/tree /opt/out/${name} >/dev/null`,
   );
   rmSync(stage, { recursive: true, force: true });
   return join(DEB_DIR, name);
