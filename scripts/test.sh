@@ -9,6 +9,10 @@ npx biome check .
 # Known advisories in the runtime dependencies (informational here: a registry without an audit endpoint
 # answers with an error, which is printed, not hidden). npm run evidence records the result.
 npm audit --omit=dev || echo "test: npm audit --omit=dev did not pass (see above)" >&2
+# Kernel audit and the lab's network are machine-wide: one run at a time (waits for another, bounded, and
+# removes what a killed run left; see with-kernel-audit.sh).
+source scripts/with-kernel-audit.sh
+take_kernel_audit_lock
 mapfile -t files < <(find dist/test/unit dist/test/integration -name '*.test.js' 2>/dev/null | sort)
 # The spec reporter streams as tests run; the summary reporter's lines (what did not run and why, then
 # "tests: N passed, N failed, N skipped") are printed last, whatever the outcome.

@@ -10,7 +10,8 @@ import { REPO_ROOT, run } from './exec.js';
 const A1_BASE = 0x10000000;
 /** Numbers one run may use. */
 const RANGE = 0x100000;
-const RULE = [
+/** The rule, as auditctl's arguments after -a / -d. */
+export const LOAD_RULE = [
   'always,exit',
   '-F',
   'arch=b64',
@@ -24,10 +25,10 @@ const RULE = [
 
 /** Adds the audit rule; returns how to remove it. */
 export async function addLoadRule(): Promise<() => Promise<void>> {
-  const added = await run('auditctl', ['-a', ...RULE]);
+  const added = await run('auditctl', ['-a', ...LOAD_RULE]);
   if (added.code !== 0) throw new Error(`auditctl -a: ${added.stderr}`);
   return async () => {
-    await run('auditctl', ['-d', ...RULE]);
+    await run('auditctl', ['-d', ...LOAD_RULE]);
   };
 }
 

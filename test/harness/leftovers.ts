@@ -1,0 +1,170 @@
+/**
+ * What a killed run left on the machine, found and removed by the next run before it starts.
+ *
+ * A test run cleans up after itself, even when a test fails — but a run killed with SIGKILL (or cut off
+ * with its machine's session) cannot. What it leaves is machine-wide and breaks the next run: the load
+ * rule makes `auditctl -a` fail with "Rule exists", the collector's namespace makes the demo's "namespace
+ * gone" check fail. This runs only while the run holds the kernel-audit lock (scripts/with-kernel-audit.sh),
+ * so no other run of ours can be using any of it. It removes only what carries our names (the audit key
+ * `auditrelay-*`, namespaces `auditrelayN`, host veths `arhN`, the guard route, temp dirs `auditrelay-*`);
+ * it stops no process (processes are stopped only by the PID their starter holds): a process still running
+ * from such a run is named, and the temp dirs it may use are left.
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from './exec.js';
+
+export interface Leftover {
+  /** What it is, for the message. */
+  readonly what: string;
+  /** The command that removes it; undefined: reported only. */
+  readonly remove?: readonly string[];
+  /** A temp dir, removed with rm (not a command). */
+  readonly dir?: string;
+}
+
+export interface MachineView {
+  /** `auditctl -l` */
+  readonly rules: string;
+  /** `ip netns list` */
+  readonly netns: string;
+  /** `ip -o link show` */
+  readonly links: string;
+  /** `ip route show` */
+  readonly routes: string;
+  /** Absolute paths of /tmp/auditrelay-* and /var/tmp/auditrelay-* */
+  readonly tempDirs: readonly string[];
+  /** Mount points (field 5 of /proc/self/mountinfo, octal escapes as the kernel writes them). */
+  readonly mountPoints: readonly string[];
+  /** pid → command line, of the processes whose command line names one of our temp dirs. */
+  readonly processes: ReadonlyMap<number, string>;
+  /** `auditctl -s` pid field: the auditd that owns kernel audit, 0 for none. */
+  readonly auditdPid: number;
+}
+
+export const GUARD_ROUTE = 'unreachable 10.200.0.0/16';
+
+/** Everything a killed run of ours may have left, with how to remove each. Pure: tested on its own. */
+export function findLeftovers(view: MachineView): Leftover[] {
+  const found: Leftover[] = [];
+  const keys = new Set<string>();
+  for (const line of view.rules.split('\n')) {
+    const key = /(?:-F key=|-k )(auditrelay-[A-Za-z0-9_-]+)/.exec(line)?.[1];
+    if (key !== undefined) keys.add(key);
+  }
+  for (const key of keys)
+    found.push({ what: `audit rule with key ${key}`, remove: ['auditctl', '-D', '-k', key] });
+  for (const line of view.netns.split('\n')) {
+    const name = /^(auditrelay\d+)(?:\s|$)/.exec(line)?.[1];
+    if (name !== undefined)
+      found.push({ what: `network namespace ${name}`, remove: ['ip', 'netns', 'del', name] });
+  }
+  for (const line of view.links.split('\n')) {
+    const name = /^\d+:\s+(arh\d+)@/.exec(line)?.[1];
+    if (name !== undefined) found.push({ what: `host veth ${name}`, remove: ['ip', 'link', 'del', name] });
+  }
+  if (view.routes.split('\n').some((line) => line.trim() === GUARD_ROUTE)) {
+    found.push({ what: `route ${GUARD_ROUTE}`, remove: ['ip', 'route', 'del', ...GUARD_ROUTE.split(' ')] });
+  }
+  for (const [pid, cmdline] of view.processes) {
+    found.push({ what: `process ${pid} still running from an earlier run (not stopped): ${cmdline}` });
+  }
+  for (const dir of view.tempDirs) {
+    const mounted = view.mountPoints.some((point) => point === dir || point.startsWith(`${dir}/`));
+    const used = [...view.processes.values()].some((cmdline) => cmdline.includes(dir));
+    if (mounted) found.push({ what: `temp dir ${dir} (left: something is mounted in it)` });
+    else if (used) found.push({ what: `temp dir ${dir} (left: a process above names it)` });
+    else found.push({ what: `temp dir ${dir}`, dir });
+  }
+  if (view.auditdPid !== 0) {
+    found.push({
+      what: `an auditd (pid ${view.auditdPid}) owns kernel audit (not stopped): the tests that need it will be skipped`,
+    });
+  }
+  return found;
+}
+
+/** A mountinfo mount point with the kernel's octal escapes (\040 for a space) undone. */
+function unescapeMountPoint(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+function ourTempDirs(): string[] {
+  const dirs: string[] = [];
+  for (const parent of ['/tmp', '/var/tmp']) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(parent);
+    } catch {
+      continue;
+    }
+    for (const name of names) if (/^auditrelay-/.test(name)) dirs.push(join(parent, name));
+  }
+  return dirs;
+}
+
+function processesNaming(prefixes: readonly string[]): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'latin1').replaceAll('\0', ' ').trim();
+    } catch {
+      continue;
+    }
+    // What a local user can name a process is untrusted: shown with what is not printable escaped.
+    if (prefixes.some((prefix) => cmdline.includes(prefix))) {
+      found.set(Number(entry), JSON.stringify(cmdline.slice(0, 200)).slice(1, -1));
+    }
+  }
+  return found;
+}
+
+async function look(): Promise<MachineView> {
+  const text = async (file: string, args: string[]) => (await run(file, args)).stdout;
+  const status = await text('auditctl', ['-s']);
+  const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((field): field is string => field !== undefined)
+    .map(unescapeMountPoint);
+  return {
+    rules: await text('auditctl', ['-l']),
+    netns: await text('ip', ['netns', 'list']),
+    links: await text('ip', ['-o', 'link', 'show']),
+    routes: await text('ip', ['route', 'show']),
+    tempDirs: ourTempDirs(),
+    mountPoints,
+    processes: processesNaming(['/tmp/auditrelay-', '/var/tmp/auditrelay-']),
+    auditdPid: Number(/^pid (\d+)$/m.exec(status)?.[1] ?? '0'),
+  };
+}
+
+/** Finds, reports and removes; resolves with how many could not be removed that should have been. */
+export async function removeLeftovers(say: (line: string) => void): Promise<number> {
+  const found = findLeftovers(await look());
+  if (found.length === 0) return 0;
+  say(`leftovers: an earlier run ended without cleaning up (killed?); found ${found.length}:`);
+  let failed = 0;
+  for (const leftover of found) {
+    if (leftover.dir !== undefined) {
+      rmSync(leftover.dir, { recursive: true, force: true });
+      say(`  removed ${leftover.what}`);
+    } else if (leftover.remove !== undefined) {
+      const [file = '', ...args] = leftover.remove;
+      const result = await run(file, args);
+      if (result.code === 0) say(`  removed ${leftover.what}`);
+      else {
+        failed += 1;
+        say(`  could not remove ${leftover.what}: ${leftover.remove.join(' ')}: ${result.stderr.trim()}`);
+      }
+    } else say(`  ${leftover.what}`);
+  }
+  return failed;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const failed = await removeLeftovers((line) => process.stderr.write(`${line}\n`));
+  process.exitCode = failed === 0 ? 0 : 1;
+}
