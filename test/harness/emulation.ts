@@ -6,8 +6,8 @@
  * mounted here lives only as long as this namespace, and the handler is gone with it, however the command
  * ends. Where the host has binfmt_misc mounted (systemd's automount), the instance is shared: the handler
  * is registered under a name of its own (auditrelay-aarch64-<pid>, the newest handler wins) and removed
- * when the command ends. Registered with qemu's own flags (F: the interpreter is opened now, so it runs
- * inside a chroot that has no qemu).
+ * when the command ends (a killed command's handler is removed by the next run: leftovers.ts). Registered
+ * with qemu's own flags (F: the interpreter is opened now, so it runs inside a chroot that has no qemu).
  */
 import { existsSync } from 'node:fs';
 

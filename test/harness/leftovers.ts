@@ -6,11 +6,12 @@
  * rule makes `auditctl -a` fail with "Rule exists", the collector's namespace makes the demo's "namespace
  * gone" check fail. This runs only while the run holds the kernel-audit lock (scripts/with-kernel-audit.sh),
  * so no other run of ours can be using any of it. It removes only what carries our names (the audit key
- * `auditrelay-*`, namespaces `auditrelayN`, host veths `arhN`, the guard route, temp dirs `auditrelay-*`);
+ * `auditrelay-*`, namespaces `auditrelayN`, host veths `arhN`, the guard route, temp dirs `auditrelay-*`,
+ * binfmt_misc handlers `auditrelay-aarch64-N` where the host has binfmt_misc mounted);
  * it stops no process (processes are stopped only by the PID their starter holds): a process still running
  * from such a run is named, and the temp dirs it may use are left.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './exec.js';
 
@@ -38,10 +39,13 @@ export interface MachineView {
   readonly mountPoints: readonly string[];
   /** pid → command line, of the processes whose command line names one of our temp dirs. */
   readonly processes: ReadonlyMap<number, string>;
+  /** Entries of the host's binfmt_misc, when it is mounted (emulation.ts names its handlers). */
+  readonly binfmt: readonly string[];
   /** `auditctl -s` pid field: the auditd that owns kernel audit, 0 for none. */
   readonly auditdPid: number;
 }
 
+const BINFMT = '/proc/sys/fs/binfmt_misc';
 export const GUARD_ROUTE = 'unreachable 10.200.0.0/16';
 
 /** Everything a killed run of ours may have left, with how to remove each. Pure: tested on its own. */
@@ -65,6 +69,14 @@ export function findLeftovers(view: MachineView): Leftover[] {
   }
   if (view.routes.split('\n').some((line) => line.trim() === GUARD_ROUTE)) {
     found.push({ what: `route ${GUARD_ROUTE}`, remove: ['ip', 'route', 'del', ...GUARD_ROUTE.split(' ')] });
+  }
+  for (const name of view.binfmt) {
+    if (/^auditrelay-aarch64-\d+$/.test(name)) {
+      found.push({
+        what: `binfmt_misc handler ${name}`,
+        remove: ['sh', '-c', `echo -1 > ${BINFMT}/${name}`],
+      });
+    }
   }
   for (const [pid, cmdline] of view.processes) {
     found.push({ what: `process ${pid} still running from an earlier run (not stopped): ${cmdline}` });
@@ -136,6 +148,7 @@ async function look(): Promise<MachineView> {
     routes: await text('ip', ['route', 'show']),
     tempDirs: ourTempDirs(),
     mountPoints,
+    binfmt: existsSync(`${BINFMT}/register`) ? readdirSync(BINFMT) : [],
     processes: processesNaming(['/tmp/auditrelay-', '/var/tmp/auditrelay-']),
     auditdPid: Number(/^pid (\d+)$/m.exec(status)?.[1] ?? '0'),
   };

@@ -64,7 +64,11 @@ describe('the kernel-audit lock', () => {
 });
 
 describe('leftovers of a killed run', {
-  skip: isRoot ? undefined : 'needs root (namespaces, audit rules)',
+  skip: !isRoot
+    ? 'needs root (namespaces, audit rules)'
+    : existsSync('/proc/sys/fs/binfmt_misc')
+      ? undefined
+      : 'the kernel has no binfmt_misc',
 }, () => {
   it('are removed when they carry our names; a temp dir with a mount in it is left', async () => {
     // The repository is reached through /mnt: /tmp (where a newcomer's clone lives) is replaced below.
@@ -84,6 +88,10 @@ describe('leftovers of a killed run', {
       ip route add unreachable 10.200.0.0/16
       mkdir /tmp/$p-lab-x /tmp/kept /var/tmp/$p-scratch-y
       mkdir /var/tmp/$p-scratch-y/merged && mount -t tmpfs leftovers /var/tmp/$p-scratch-y/merged
+      # binfmt_misc mounted here as on a host with systemd's automount; a handler by extension, harmless.
+      mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+      echo ":$p-aarch64-4242:E::arleftover::/bin/true:" > /proc/sys/fs/binfmt_misc/register
+      echo ":customer-handler:E::arcustomer::/bin/true:" > /proc/sys/fs/binfmt_misc/register
       auditctl -a ${LOAD_RULE.map((word) => `'${word}'`).join(' ')} >/dev/null
       node /mnt/dist/test/harness/leftovers.js && echo "exit 0" || echo "exit $?"
       echo "netns: $(ip netns list | tr '\\n' ' ')"
@@ -91,6 +99,8 @@ describe('leftovers of a killed run', {
       echo "routes: $(ip route show | tr '\\n' ' ')"
       echo "tmp: $(ls -d /tmp/* /var/tmp/* | tr '\\n' ' ')"
       echo "rules: $(auditctl -l | grep -c $p-load || true)"
+      echo "binfmt: $(ls /proc/sys/fs/binfmt_misc | grep -v '^register$\\|^status$' | tr '\\n' ' ')"
+      echo -1 > /proc/sys/fs/binfmt_misc/customer-handler
     `;
     try {
       const result = await run('unshare', ['-m', '-n', 'bash', '-c', script, 'leftovers', REPO_ROOT]);
@@ -102,6 +112,7 @@ describe('leftovers of a killed run', {
         'host veth arh251',
         'route unreachable 10.200.0.0/16',
         'temp dir /tmp/auditrelay-lab-x',
+        'binfmt_misc handler auditrelay-aarch64-4242',
       ]) {
         assert.match(result.stderr, new RegExp(`^ {2}removed ${removed}$`, 'm'));
       }
@@ -114,6 +125,10 @@ describe('leftovers of a killed run', {
       assert.match(result.stdout, /^routes: $/m);
       assert.match(result.stdout, /^tmp: \/tmp\/kept \/var\/tmp\/auditrelay-scratch-y $/m);
       assert.match(result.stdout, /^rules: 0$/m);
+      // Where the host has binfmt_misc mounted, its own handlers are listed too: ours gone, the other kept.
+      const binfmt = /^binfmt: (.*)$/m.exec(result.stdout)?.[1]?.split(' ') ?? [];
+      assert.ok(binfmt.includes('customer-handler'), result.stdout);
+      assert.ok(!binfmt.some((name) => name.startsWith('auditrelay-')), result.stdout);
     } finally {
       await run('auditctl', ['-d', ...LOAD_RULE]);
     }

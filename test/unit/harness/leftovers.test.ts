@@ -13,6 +13,7 @@ const CLEAN: MachineView = {
   routes: 'default via 172.17.0.1 dev eth0\n',
   tempDirs: [],
   mountPoints: ['/', '/proc', '/tmp'],
+  binfmt: ['register', 'status', 'python3.11'],
   processes: new Map(),
   auditdPid: 0,
 };
@@ -22,7 +23,7 @@ describe('leftovers of a killed run', () => {
     assert.deepEqual(findLeftovers(CLEAN), []);
   });
 
-  it('removes the load rule by its key, our namespaces, veths and the guard route, and nothing else', () => {
+  it('removes the load rule by its key, our namespaces, veths, the guard route and binfmt handlers, nothing else', () => {
     const found = findLeftovers({
       ...CLEAN,
       rules: [
@@ -37,6 +38,7 @@ describe('leftovers of a killed run', () => {
         '7: eth0@if8: <BROADCAST> mtu 1500',
       ].join('\n'),
       routes: 'default via 172.17.0.1 dev eth0\nunreachable 10.200.0.0/16 \nunreachable 10.201.0.0/16\n',
+      binfmt: [...CLEAN.binfmt, 'auditrelay-aarch64-812', 'auditrelay-aarch64-x; rm -rf /', 'qemu-aarch64'],
     });
     assert.deepEqual(
       found.map((leftover) => leftover.remove),
@@ -46,6 +48,7 @@ describe('leftovers of a killed run', () => {
         ['ip', 'netns', 'del', 'auditrelay7'],
         ['ip', 'link', 'del', 'arh64'],
         ['ip', 'route', 'del', 'unreachable', '10.200.0.0/16'],
+        ['sh', '-c', 'echo -1 > /proc/sys/fs/binfmt_misc/auditrelay-aarch64-812'],
       ],
     );
   });
