@@ -11,7 +11,8 @@
 # the last of them exits — a process left running by a run keeps it held, and is named to whoever waits.
 # Waiting is bounded: AUDITRELAY_LOCK_WAIT_S (default 2400 s, about one whole test run), then exit 75.
 # Once held, what a killed run left behind is removed (dist/test/harness/leftovers.js, built by setup).
-# AUDITRELAY_LOCK names another lock file (the lock's own test); nothing is removed then.
+# AUDITRELAY_LOCK names another lock file (the lock's own test); nothing is removed then. What a run starts
+# carries AUDITRELAY_TEST_RUN in its environment: a root process with it is a killed run's, stopped by PID.
 
 take_kernel_audit_lock() {
   local machine_lock=/run/auditrelay-test.lock
@@ -43,6 +44,8 @@ take_kernel_audit_lock() {
   # Only the machine's lock makes it safe to remove what carries our names (another lock, a test's own,
   # says nothing about the runs holding the machine's).
   if [[ $lock == "$machine_lock" ]]; then node dist/test/harness/leftovers.js; fi
+  # Every process this run starts carries it: the next run knows what a killed one left running.
+  export AUDITRELAY_TEST_RUN=$$
 }
 
 # The processes with the lock file open: pid and command line (what a local user names a process is

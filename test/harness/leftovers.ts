@@ -7,9 +7,14 @@
  * gone" check fail. This runs only while the run holds the kernel-audit lock (scripts/with-kernel-audit.sh),
  * so no other run of ours can be using any of it. It removes only what carries our names (the audit key
  * `auditrelay-*`, namespaces `auditrelayN`, host veths `arhN`, the guard route, temp dirs `auditrelay-*`,
- * binfmt_misc handlers `auditrelay-aarch64-N` where the host has binfmt_misc mounted);
- * it stops no process (processes are stopped only by the PID their starter holds): a process still running
- * from such a run is named, and the temp dirs it may use are left.
+ * binfmt_misc handlers `auditrelay-aarch64-N` where the host has binfmt_misc mounted).
+ *
+ * Processes: every process a run starts inherits AUDITRELAY_TEST_RUN (exported once the run holds the
+ * lock). An auditd sets up a session of its own, so killing a run's process group leaves it running and
+ * owning kernel audit — and every later run would skip the tests that need it. A root process carrying the
+ * marker, found while this run holds the lock, belongs to a run that is gone: it is stopped by its PID
+ * (SIGTERM, then SIGKILL after 5 s). A process of another user with the marker (a local user can set any
+ * environment) or one that only names our temp dirs is named, never stopped, and the dirs it names stay.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +27,20 @@ export interface Leftover {
   readonly remove?: readonly string[];
   /** A temp dir, removed with rm (not a command). */
   readonly dir?: string;
+  /** A process of a run that is gone, stopped by this PID. */
+  readonly stop?: number;
 }
+
+export interface ProcessView {
+  readonly cmdline: string;
+  /** Real uid. */
+  readonly uid: number;
+  /** Its environment carries RUN_MARKER, of another run than the one looking. */
+  readonly marked: boolean;
+}
+
+/** Exported by scripts/with-kernel-audit.sh once a run holds the lock; inherited by what it starts. */
+export const RUN_MARKER = 'AUDITRELAY_TEST_RUN';
 
 export interface MachineView {
   /** `auditctl -l` */
@@ -37,8 +55,8 @@ export interface MachineView {
   readonly tempDirs: readonly string[];
   /** Mount points (field 5 of /proc/self/mountinfo, octal escapes as the kernel writes them). */
   readonly mountPoints: readonly string[];
-  /** pid → command line, of the processes whose command line names one of our temp dirs. */
-  readonly processes: ReadonlyMap<number, string>;
+  /** The processes that carry RUN_MARKER or whose command line names one of our temp dirs. */
+  readonly processes: ReadonlyMap<number, ProcessView>;
   /** Entries of the host's binfmt_misc, when it is mounted (emulation.ts names its handlers). */
   readonly binfmt: readonly string[];
   /** `auditctl -s` pid field: the auditd that owns kernel audit, 0 for none. */
@@ -58,14 +76,15 @@ export function findLeftovers(view: MachineView): Leftover[] {
   }
   for (const key of keys)
     found.push({ what: `audit rule with key ${key}`, remove: ['auditctl', '-D', '-k', key] });
+  // The host end first: deleting the namespace takes the pair with it, and the host end is then gone.
+  for (const line of view.links.split('\n')) {
+    const name = /^\d+:\s+(arh\d+)@/.exec(line)?.[1];
+    if (name !== undefined) found.push({ what: `host veth ${name}`, remove: ['ip', 'link', 'del', name] });
+  }
   for (const line of view.netns.split('\n')) {
     const name = /^(auditrelay\d+)(?:\s|$)/.exec(line)?.[1];
     if (name !== undefined)
       found.push({ what: `network namespace ${name}`, remove: ['ip', 'netns', 'del', name] });
-  }
-  for (const line of view.links.split('\n')) {
-    const name = /^\d+:\s+(arh\d+)@/.exec(line)?.[1];
-    if (name !== undefined) found.push({ what: `host veth ${name}`, remove: ['ip', 'link', 'del', name] });
   }
   if (view.routes.split('\n').some((line) => line.trim() === GUARD_ROUTE)) {
     found.push({ what: `route ${GUARD_ROUTE}`, remove: ['ip', 'route', 'del', ...GUARD_ROUTE.split(' ')] });
@@ -78,17 +97,26 @@ export function findLeftovers(view: MachineView): Leftover[] {
       });
     }
   }
-  for (const [pid, cmdline] of view.processes) {
-    found.push({ what: `process ${pid} still running from an earlier run (not stopped): ${cmdline}` });
+  const staying: string[] = [];
+  const stopped = new Set<number>();
+  for (const [pid, process] of view.processes) {
+    if (process.marked && process.uid === 0) {
+      stopped.add(pid);
+      found.push({ what: `process ${pid} of a run that is gone: ${process.cmdline}`, stop: pid });
+    } else {
+      staying.push(process.cmdline);
+      const why = process.marked ? `carries ${RUN_MARKER} but is uid ${process.uid}` : 'names our temp dirs';
+      found.push({ what: `process ${pid} (${why}; not stopped): ${process.cmdline}` });
+    }
   }
   for (const dir of view.tempDirs) {
     const mounted = view.mountPoints.some((point) => point === dir || point.startsWith(`${dir}/`));
-    const used = [...view.processes.values()].some((cmdline) => cmdline.includes(dir));
+    const used = staying.some((cmdline) => cmdline.includes(dir));
     if (mounted) found.push({ what: `temp dir ${dir} (left: something is mounted in it)` });
     else if (used) found.push({ what: `temp dir ${dir} (left: a process above names it)` });
     else found.push({ what: `temp dir ${dir}`, dir });
   }
-  if (view.auditdPid !== 0) {
+  if (view.auditdPid !== 0 && !stopped.has(view.auditdPid)) {
     found.push({
       what: `an auditd (pid ${view.auditdPid}) owns kernel audit (not stopped): the tests that need it will be skipped`,
     });
@@ -115,22 +143,86 @@ function ourTempDirs(): string[] {
   return dirs;
 }
 
-function processesNaming(prefixes: readonly string[]): Map<number, string> {
-  const found = new Map<number, string>();
+/** A process's real uid, or undefined when it is gone. */
+function realUid(pid: string): number | undefined {
+  try {
+    const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1];
+    return uid === undefined ? undefined : Number(uid);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The processes that carry the marker or name one of `prefixes`, this process and its parents left out. */
+function processesOfInterest(prefixes: readonly string[]): Map<number, ProcessView> {
+  const found = new Map<number, ProcessView>();
+  const ancestors = ancestorsOfSelf();
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    if (!/^\d+$/.test(entry) || ancestors.has(Number(entry))) continue;
     let cmdline = '';
+    let environ = '';
     try {
       cmdline = readFileSync(`/proc/${entry}/cmdline`, 'latin1').replaceAll('\0', ' ').trim();
+      environ = readFileSync(`/proc/${entry}/environ`, 'latin1');
     } catch {
       continue;
     }
+    // A run's own processes carry its value: only another value is a run that is gone.
+    const run = environ.split('\0').find((pair) => pair.startsWith(`${RUN_MARKER}=`));
+    const marked = run !== undefined && run !== `${RUN_MARKER}=${process.env[RUN_MARKER] ?? ''}`;
+    const uid = realUid(entry);
+    if (uid === undefined || (!marked && !prefixes.some((prefix) => cmdline.includes(prefix)))) continue;
     // What a local user can name a process is untrusted: shown with what is not printable escaped.
-    if (prefixes.some((prefix) => cmdline.includes(prefix))) {
-      found.set(Number(entry), JSON.stringify(cmdline.slice(0, 200)).slice(1, -1));
-    }
+    found.set(Number(entry), { cmdline: JSON.stringify(cmdline.slice(0, 200)).slice(1, -1), uid, marked });
   }
   return found;
+}
+
+/** This process and every parent up to pid 1: never our leftovers, whatever their environment. */
+function ancestorsOfSelf(): Set<number> {
+  const chain = new Set<number>();
+  let pid = process.pid;
+  while (pid > 1 && !chain.has(pid)) {
+    chain.add(pid);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
+  return chain;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves true once the process is gone. */
+async function stopByPid(pid: number, graceMs = 5000): Promise<boolean> {
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const gone = async (ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end; ) {
+      if (!alive()) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return !alive();
+  };
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return !alive();
+  }
+  if (await gone(graceMs)) return true;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return !alive();
+  }
+  return gone(2000);
 }
 
 async function look(): Promise<MachineView> {
@@ -149,7 +241,7 @@ async function look(): Promise<MachineView> {
     tempDirs: ourTempDirs(),
     mountPoints,
     binfmt: existsSync(`${BINFMT}/register`) ? readdirSync(BINFMT) : [],
-    processes: processesNaming(['/tmp/auditrelay-', '/var/tmp/auditrelay-']),
+    processes: processesOfInterest(['/tmp/auditrelay-', '/var/tmp/auditrelay-']),
     auditdPid: Number(/^pid (\d+)$/m.exec(status)?.[1] ?? '0'),
   };
 }
@@ -160,8 +252,19 @@ export async function removeLeftovers(say: (line: string) => void): Promise<numb
   if (found.length === 0) return 0;
   say(`leftovers: an earlier run ended without cleaning up (killed?); found ${found.length}:`);
   let failed = 0;
-  for (const leftover of found) {
-    if (leftover.dir !== undefined) {
+  // Processes first: what they held (a namespace, an audit socket, a temp dir) is then free.
+  const ordered = [
+    ...found.filter((l) => l.stop !== undefined),
+    ...found.filter((l) => l.stop === undefined),
+  ];
+  for (const leftover of ordered) {
+    if (leftover.stop !== undefined) {
+      if (await stopByPid(leftover.stop)) say(`  stopped ${leftover.what}`);
+      else {
+        failed += 1;
+        say(`  could not stop ${leftover.what}`);
+      }
+    } else if (leftover.dir !== undefined) {
       rmSync(leftover.dir, { recursive: true, force: true });
       say(`  removed ${leftover.what}`);
     } else if (leftover.remove !== undefined) {

@@ -2,7 +2,8 @@
  * One run at a time owns kernel audit (scripts/with-kernel-audit.sh): a second run waits, bounded, naming
  * who holds the lock — a process a run left behind included — and gives up with exit 75. What a killed run
  * left is then removed (test/harness/leftovers.ts), here on a machine of its own: a mount namespace with
- * its own /tmp, /var/tmp and /run/netns, and a network namespace; only the audit rule is the kernel's.
+ * its own /tmp, /var/tmp and /run/netns, and a network namespace; only the audit rule is the kernel's. A
+ * process of a run that is gone is stopped; this run's own (it carries this run's marker) never are.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -93,7 +94,15 @@ describe('leftovers of a killed run', {
       echo ":$p-aarch64-4242:E::arleftover::/bin/true:" > /proc/sys/fs/binfmt_misc/register
       echo ":customer-handler:E::arcustomer::/bin/true:" > /proc/sys/fs/binfmt_misc/register
       auditctl -a ${LOAD_RULE.map((word) => `'${word}'`).join(' ')} >/dev/null
+      # A process of a run that is gone (root, the marker of another run), and one that is not marked.
+      AUDITRELAY_TEST_RUN=gone setsid sleep 300 </dev/null >/dev/null 2>&1 &
+      gone=$!
+      env -u AUDITRELAY_TEST_RUN sleep 301 </dev/null >/dev/null 2>&1 &
+      kept=$!
       node /mnt/dist/test/harness/leftovers.js && echo "exit 0" || echo "exit $?"
+      echo "gone: $(kill -0 $gone 2>/dev/null && echo alive || echo stopped)"
+      echo "kept: $(kill -0 $kept 2>/dev/null && echo alive || echo stopped)"
+      kill $kept
       echo "netns: $(ip netns list | tr '\\n' ' ')"
       echo "links: $(ip -o link show | cut -d: -f2 | tr -d ' ' | tr '\\n' ' ')"
       echo "routes: $(ip route show | tr '\\n' ' ')"
@@ -125,6 +134,9 @@ describe('leftovers of a killed run', {
       assert.match(result.stdout, /^routes: $/m);
       assert.match(result.stdout, /^tmp: \/tmp\/kept \/var\/tmp\/auditrelay-scratch-y $/m);
       assert.match(result.stdout, /^rules: 0$/m);
+      assert.match(result.stderr, /^ {2}stopped process \d+ of a run that is gone: sleep 300$/m);
+      assert.match(result.stdout, /^gone: stopped$/m);
+      assert.match(result.stdout, /^kept: alive$/m);
       // Where the host has binfmt_misc mounted, its own handlers are listed too: ours gone, the other kept.
       const binfmt = /^binfmt: (.*)$/m.exec(result.stdout)?.[1]?.split(' ') ?? [];
       assert.ok(binfmt.includes('customer-handler'), result.stdout);

@@ -1,6 +1,6 @@
 /**
  * What a killed run left: only what carries our names is removed, a temp dir in use or with a mount in
- * it is left, and a process or another auditd is named, never stopped.
+ * it is left; a root process carrying a run's marker is stopped by its PID, any other is only named.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -23,7 +23,7 @@ describe('leftovers of a killed run', () => {
     assert.deepEqual(findLeftovers(CLEAN), []);
   });
 
-  it('removes the load rule by its key, our namespaces, veths, the guard route and binfmt handlers, nothing else', () => {
+  it('removes the load rule by its key, our veths, then namespaces, the guard route and binfmt handlers, nothing else', () => {
     const found = findLeftovers({
       ...CLEAN,
       rules: [
@@ -44,33 +44,65 @@ describe('leftovers of a killed run', () => {
       found.map((leftover) => leftover.remove),
       [
         ['auditctl', '-D', '-k', 'auditrelay-load'],
+        ['ip', 'link', 'del', 'arh64'],
         ['ip', 'netns', 'del', 'auditrelay64'],
         ['ip', 'netns', 'del', 'auditrelay7'],
-        ['ip', 'link', 'del', 'arh64'],
         ['ip', 'route', 'del', 'unreachable', '10.200.0.0/16'],
         ['sh', '-c', 'echo -1 > /proc/sys/fs/binfmt_misc/auditrelay-aarch64-812'],
       ],
     );
   });
 
-  it('leaves a temp dir with a mount in it or one a running process names, and names the process', () => {
+  it('leaves a temp dir with a mount in it or one a process it does not stop names', () => {
     const found = findLeftovers({
       ...CLEAN,
       tempDirs: ['/tmp/auditrelay-lab-a', '/var/tmp/auditrelay-scratch-b', '/tmp/auditrelay-kdc-c'],
       mountPoints: [...CLEAN.mountPoints, '/var/tmp/auditrelay-scratch-b/merged', '/tmp/auditrelay-lab-ab'],
-      processes: new Map([[4242, '/usr/sbin/krb5kdc -n -r LAB /tmp/auditrelay-kdc-c/kdc.conf']]),
+      processes: new Map([[4242, { cmdline: 'vim /tmp/auditrelay-kdc-c/kdc.conf', uid: 0, marked: false }]]),
     });
     assert.deepEqual(
-      found.map((leftover) => [leftover.dir, leftover.remove, leftover.what]),
+      found.map((leftover) => [leftover.dir, leftover.remove, leftover.stop, leftover.what]),
       [
         [
           undefined,
           undefined,
-          'process 4242 still running from an earlier run (not stopped): /usr/sbin/krb5kdc -n -r LAB /tmp/auditrelay-kdc-c/kdc.conf',
+          undefined,
+          'process 4242 (names our temp dirs; not stopped): vim /tmp/auditrelay-kdc-c/kdc.conf',
         ],
-        ['/tmp/auditrelay-lab-a', undefined, 'temp dir /tmp/auditrelay-lab-a'],
-        [undefined, undefined, 'temp dir /var/tmp/auditrelay-scratch-b (left: something is mounted in it)'],
-        [undefined, undefined, 'temp dir /tmp/auditrelay-kdc-c (left: a process above names it)'],
+        ['/tmp/auditrelay-lab-a', undefined, undefined, 'temp dir /tmp/auditrelay-lab-a'],
+        [
+          undefined,
+          undefined,
+          undefined,
+          'temp dir /var/tmp/auditrelay-scratch-b (left: something is mounted in it)',
+        ],
+        [undefined, undefined, undefined, 'temp dir /tmp/auditrelay-kdc-c (left: a process above names it)'],
+      ],
+    );
+  });
+
+  it("stops a root process of a gone run by its PID — the auditd that owns kernel audit too — and only names another user's", () => {
+    const found = findLeftovers({
+      ...CLEAN,
+      tempDirs: ['/tmp/auditrelay-kdc-c'],
+      processes: new Map([
+        [321, { cmdline: 'auditd -n', uid: 0, marked: true }],
+        [4242, { cmdline: 'krb5kdc -n /tmp/auditrelay-kdc-c/kdc.conf', uid: 0, marked: true }],
+        [5000, { cmdline: 'sleep 1000', uid: 1000, marked: true }],
+      ]),
+      auditdPid: 321,
+    });
+    assert.deepEqual(
+      found.map((leftover) => [leftover.stop, leftover.dir, leftover.what]),
+      [
+        [321, undefined, 'process 321 of a run that is gone: auditd -n'],
+        [4242, undefined, 'process 4242 of a run that is gone: krb5kdc -n /tmp/auditrelay-kdc-c/kdc.conf'],
+        [
+          undefined,
+          undefined,
+          'process 5000 (carries AUDITRELAY_TEST_RUN but is uid 1000; not stopped): sleep 1000',
+        ],
+        [undefined, '/tmp/auditrelay-kdc-c', 'temp dir /tmp/auditrelay-kdc-c'],
       ],
     );
   });
