@@ -7,8 +7,10 @@
 #   source scripts/with-kernel-audit.sh; take_kernel_audit_lock   hold it for the rest of this shell
 #
 # The lock is an flock(2) on /run/auditrelay-test.lock (root's directory: no other user can plant a link
-# there). It is held by the open file, which COMMAND and everything it starts inherit: it is released when
-# the last of them exits — a process left running by a run keeps it held, and is named to whoever waits.
+# there). It is held by the open file, which COMMAND inherits, and what a shell starts after it: it is
+# released when the last of them exits, and whoever waits is told which processes hold it. (Node does not
+# pass the file on to what it starts, and auditd closes it: a run's other processes are known by
+# AUDITRELAY_TEST_RUN instead, below.)
 # Waiting is bounded: AUDITRELAY_LOCK_WAIT_S (default 2400 s, about one whole test run), then exit 75.
 # Once held, what a killed run left behind is removed (dist/test/harness/leftovers.js, built by setup).
 # AUDITRELAY_LOCK names another lock file (the lock's own test); nothing is removed then. What a run starts
