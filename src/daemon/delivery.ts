@@ -45,6 +45,10 @@ export const ANCHOR_SLACK = MARGIN / 2;
  * second. An older anchor cannot be placed.
  */
 const HISTORY = 262_144;
+/** Ours written and not yet read by the tap, remembered at most (past it, the newest are not). */
+const MAX_PENDING = 65_536;
+/** The tap's lag for ours is the largest seen in this window and the one before it. */
+const LAG_WINDOW_MS = 10_000;
 
 export class Delivery {
   #position = 0;
@@ -66,6 +70,17 @@ export class Delivery {
   /** The queue's drop episodes already allowed for in `#slack`. */
   #episodes = 0;
   #anchorAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The positions ours were given when the kernel accepted them, not yet read by the tap, oldest first
+   * (the tap reads ours in the order they were written; one the kernel lost pairs the next read with an
+   * older position: a larger lag, the safe side).
+   */
+  #pending: number[] = [];
+  #pendingHead = 0;
+  /** The largest lag (positions) seen in this window, in the one before, and when this one began. */
+  #lag = 0;
+  #lagBefore = 0;
+  #lagSince = 0;
   readonly #now: () => number;
 
   constructor(now: () => number) {
@@ -102,8 +117,46 @@ export class Delivery {
    * one: the tap reads it a moment later and counts it then (tapped()).
    */
   ours(): number {
-    if (this.#tapping) return this.#position + 1;
-    return this.#enter();
+    if (!this.#tapping) return this.#enter();
+    const given = this.#position + 1;
+    if (this.#pending.length - this.#pendingHead < MAX_PENDING) this.#pending.push(given);
+    return given;
+  }
+
+  /** The tap read one of ours; returns its position (past the one it was given by what entered meanwhile). */
+  tappedOurs(): number {
+    const position = this.tapped();
+    const given = this.#pending[this.#pendingHead];
+    if (given === undefined) return position;
+    this.#pendingHead++;
+    if (this.#pendingHead * 2 >= this.#pending.length) {
+      this.#pending = this.#pending.slice(this.#pendingHead);
+      this.#pendingHead = 0;
+    }
+    this.#rotateLag();
+    this.#lag = Math.max(this.#lag, position - given);
+    return position;
+  }
+
+  /**
+   * How many positions one of ours may lie past the write position it was given (retention keeps that
+   * one): records of others the tap read between the kernel accepting ours and the tap reading it, for
+   * the ours read lately and the ours not yet read. A risk that begins at a position begins this much
+   * earlier for ours.
+   */
+  get oursLag(): number {
+    this.#rotateLag();
+    const oldest = this.#pending[this.#pendingHead];
+    const waiting = oldest === undefined ? 0 : this.#position + 1 - oldest;
+    return Math.max(this.#lag, this.#lagBefore, waiting);
+  }
+
+  #rotateLag(): void {
+    const now = this.#now();
+    if (now - this.#lagSince < LAG_WINDOW_MS) return;
+    this.#lagBefore = now - this.#lagSince < 2 * LAG_WINDOW_MS ? this.#lag : 0;
+    this.#lag = 0;
+    this.#lagSince = now;
   }
 
   /** The tap read a record (EOE excepted); returns its position. */
@@ -144,6 +197,9 @@ export class Delivery {
   /** The tap missed records: acknowledgements can no longer be placed until the next anchor. */
   overrun(): void {
     this.#delivered = undefined;
+    // What it missed may be ours: which read is which is no longer known.
+    this.#pending = [];
+    this.#pendingHead = 0;
     this.resync();
   }
 
@@ -197,7 +253,8 @@ export class Delivery {
   /** The first position that may not have reached the collector, looking back `capacity` without a count. */
   riskFrom(capacity: number): number {
     const delivered = this.#delivered;
-    return Math.max(0, delivered === undefined ? this.#position - capacity : delivered - MARGIN);
+    const from = delivered === undefined ? this.#position - capacity : delivered - MARGIN - this.oursLag;
+    return Math.max(0, from);
   }
 
   #enter(): number {

@@ -189,7 +189,7 @@ export class Recovery implements RelayObserver, ProcessObserver {
 
   /** One of ours as the tap read it: it takes its place in the stream. */
   tappedOurs(): void {
-    this.delivery.tapped();
+    this.delivery.tappedOurs();
   }
 
   /** An EOE marker as the tap read it: auditd queues it too. */
@@ -214,6 +214,8 @@ export class Recovery implements RelayObserver, ProcessObserver {
       // Where the queue filled up: at most `over` records back (fewer positions: EOE have none).
       if (over > 0) from = Math.max(this.#down.position, this.delivery.position - over);
     }
+    // Ours keep the position they were given when written; the tap may have read them later than that.
+    if (from !== undefined) from = Math.max(0, from - this.delivery.oursLag);
     if (from !== undefined) {
       this.#risk.set(from, 'overflow');
       if (this.#carrying && this.#job === undefined) this.#resendSoon();

@@ -85,4 +85,29 @@ describe('delivery', () => {
     plain.d.anchor(plain.now() + 1000);
     assert.equal(plain.d.delivered, undefined, 'our records alone cannot place acknowledgements');
   });
+  it('knows how far the tap read ours past the position they were given, and forgets it two windows on', () => {
+    const t = setup();
+    t.d.startTapping();
+    for (let i = 0; i < 300; i++) t.d.tapped();
+    assert.equal(t.d.oursLag, 0);
+    assert.equal(t.d.ours(), 301, 'given the next position');
+    for (let i = 0; i < 3; i++) t.d.tapped(); // others read before it: 301, 302, 303
+    assert.equal(t.d.oursLag, 3, 'not yet read: it is at least 304, 3 past 301');
+    assert.equal(t.d.tappedOurs(), 304);
+    assert.equal(t.d.oursLag, 3, 'read 3 past');
+    assert.equal(t.d.ours(), 305);
+    assert.equal(t.d.tappedOurs(), 305);
+    assert.equal(t.d.oursLag, 3, 'the largest of the window');
+    t.d.anchor(t.now() + TRANSIT_MS);
+    assert.equal(t.d.delivered, 305);
+    assert.equal(t.d.riskFrom(1000), 305 - MARGIN - 3, 'a lost queue looks back that much more');
+    t.advance(10_000);
+    assert.equal(t.d.oursLag, 3, 'the window before still counts');
+    t.advance(10_000);
+    assert.equal(t.d.oursLag, 0, 'two windows on: forgotten');
+    t.d.ours();
+    t.d.overrun(); // the tap missed records: which read is which is no longer known
+    t.d.tapped();
+    assert.equal(t.d.oursLag, 0);
+  });
 });

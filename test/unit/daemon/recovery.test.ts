@@ -217,6 +217,28 @@ describe('recovery', () => {
     assert.equal(t.recovery.status.delivered, 26, 'the dropped 25 is never acknowledged: skipped');
   });
 
+  it('puts at risk one of ours that the tap read past the room, though it was accepted before the queue got there', async () => {
+    // Ours get their write position when the kernel accepts them; the tap reads them a moment later, after
+    // records of others that entered meanwhile. The risk starts where the tap saw the queue pass its room.
+    const t = setup({ capacity: 1_000_000, queueRoom: 10, queueCapacity: 14, tap: true });
+    t.others(10, 1);
+    t.advance(100);
+    t.recovery.tick(t.now()); // the 10 are delivered
+    t.recovery.down('the collector closed the connection');
+    t.others(9, 100);
+    t.recovery.accepted(record(1000), 1000); // written when 19 had entered
+    t.others(2, 200); // 20 is the tenth held; 21 enters past the room
+    t.recovery.tappedOurs(); // ours is 22: past the room
+    t.recovery.tick(undefined);
+    // Ours was read 2 positions past the one it was given: the risk from 21 starts 2 earlier for every
+    // record (19 and 20 of the others too: written again, never missed).
+    assert.equal(t.recovery.status.at_risk, 4, "the others' 19–21 and ours");
+    t.recovery.up();
+    t.recovery.acked(12);
+    await waitFor(() => t.resent().length === 1);
+    assert.deepEqual(t.resent(), [1000]);
+  });
+
   it('keeps putting at risk what enters while auditd works off a full queue after the outage', async () => {
     const t = setup({ capacity: 1_000_000, queueRoom: 10, queueCapacity: 14, tap: true });
     t.others(10, 1);
