@@ -73,7 +73,9 @@ export class Delivery {
   /**
    * The positions ours were given when the kernel accepted them, not yet read by the tap, oldest first
    * (the tap reads ours in the order they were written; one the kernel lost pairs the next read with an
-   * older position: a larger lag, the safe side).
+   * older position: a larger lag, the safe side — and every read after it with the one before its own,
+   * until the tap next misses records: the lag then also counts the others' records between two of ours,
+   * more written again at each risk, never less).
    */
   #pending: number[] = [];
   #pendingHead = 0;
