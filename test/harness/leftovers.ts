@@ -16,8 +16,9 @@
  * (SIGTERM, then SIGKILL after 5 s). A process of another user with the marker (a local user can set any
  * environment) or one that only names our temp dirs is named, never stopped, and the dirs it names stay.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { readProcess } from '../../src/forwarding/processes.js';
 import { run } from './exec.js';
 
 export interface Leftover {
@@ -27,8 +28,9 @@ export interface Leftover {
   readonly remove?: readonly string[];
   /** A temp dir, removed with rm (not a command). */
   readonly dir?: string;
-  /** A process of a run that is gone, stopped by this PID. */
+  /** A process of a run that is gone, stopped by this PID while it still has `started` as start time. */
   readonly stop?: number;
+  readonly started?: number;
 }
 
 export interface ProcessView {
@@ -37,6 +39,8 @@ export interface ProcessView {
   readonly uid: number;
   /** Its environment carries RUN_MARKER, of another run than the one looking. */
   readonly marked: boolean;
+  /** Start time (clock ticks after boot): with the pid, names this process and no later one. */
+  readonly start: number;
 }
 
 /** Exported by scripts/with-kernel-audit.sh once a run holds the lock; inherited by what it starts. */
@@ -51,8 +55,10 @@ export interface MachineView {
   readonly links: string;
   /** `ip route show` */
   readonly routes: string;
-  /** Absolute paths of /tmp/auditrelay-* and /var/tmp/auditrelay-* */
+  /** Absolute paths of /tmp/auditrelay-* and /var/tmp/auditrelay-* that root owns (not links). */
   readonly tempDirs: readonly string[];
+  /** Those names that another user owns, or that are links: any user may make them; never removed. */
+  readonly strangers: readonly string[];
   /** Mount points (field 5 of /proc/self/mountinfo, octal escapes as the kernel writes them). */
   readonly mountPoints: readonly string[];
   /** The processes that carry RUN_MARKER or whose command line names one of our temp dirs. */
@@ -102,7 +108,11 @@ export function findLeftovers(view: MachineView): Leftover[] {
   for (const [pid, process] of view.processes) {
     if (process.marked && process.uid === 0) {
       stopped.add(pid);
-      found.push({ what: `process ${pid} of a run that is gone: ${process.cmdline}`, stop: pid });
+      found.push({
+        what: `process ${pid} of a run that is gone: ${process.cmdline}`,
+        stop: pid,
+        started: process.start,
+      });
     } else {
       staying.push(process.cmdline);
       const why = process.marked ? `carries ${RUN_MARKER} but is uid ${process.uid}` : 'names our temp dirs';
@@ -116,6 +126,7 @@ export function findLeftovers(view: MachineView): Leftover[] {
     else if (used) found.push({ what: `temp dir ${dir} (left: a process above names it)` });
     else found.push({ what: `temp dir ${dir}`, dir });
   }
+  for (const path of view.strangers) found.push({ what: `${path} (not root's, or a link: left)` });
   if (view.auditdPid !== 0 && !stopped.has(view.auditdPid)) {
     found.push({
       what: `an auditd (pid ${view.auditdPid}) owns kernel audit (not stopped): the tests that need it will be skipped`,
@@ -129,8 +140,10 @@ function unescapeMountPoint(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
 
-function ourTempDirs(): string[] {
-  const dirs: string[] = [];
+/** /tmp/auditrelay-* and /var/tmp/auditrelay-*: root's, and the names anyone else made (a local user may). */
+function ourTempDirs(): { ours: string[]; strangers: string[] } {
+  const ours: string[] = [];
+  const strangers: string[] = [];
   for (const parent of ['/tmp', '/var/tmp']) {
     let names: string[] = [];
     try {
@@ -138,9 +151,24 @@ function ourTempDirs(): string[] {
     } catch {
       continue;
     }
-    for (const name of names) if (/^auditrelay-/.test(name)) dirs.push(join(parent, name));
+    for (const name of names) {
+      if (!/^auditrelay-/.test(name)) continue;
+      const path = join(parent, name);
+      const stat = lstatOr(path);
+      if (stat === undefined) continue;
+      if (stat.uid === 0 && !stat.isSymbolicLink()) ours.push(path);
+      else strangers.push(JSON.stringify(path).slice(1, -1));
+    }
   }
-  return dirs;
+  return { ours, strangers };
+}
+
+function lstatOr(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A process's real uid, or undefined when it is gone. */
@@ -171,9 +199,16 @@ function processesOfInterest(prefixes: readonly string[]): Map<number, ProcessVi
     const run = environ.split('\0').find((pair) => pair.startsWith(`${RUN_MARKER}=`));
     const marked = run !== undefined && run !== `${RUN_MARKER}=${process.env[RUN_MARKER] ?? ''}`;
     const uid = realUid(entry);
-    if (uid === undefined || (!marked && !prefixes.some((prefix) => cmdline.includes(prefix)))) continue;
+    const start = readProcess(Number(entry))?.start;
+    if (uid === undefined || start === undefined) continue;
+    if (!marked && !prefixes.some((prefix) => cmdline.includes(prefix))) continue;
     // What a local user can name a process is untrusted: shown with what is not printable escaped.
-    found.set(Number(entry), { cmdline: JSON.stringify(cmdline.slice(0, 200)).slice(1, -1), uid, marked });
+    found.set(Number(entry), {
+      cmdline: JSON.stringify(cmdline.slice(0, 200)).slice(1, -1),
+      uid,
+      marked,
+      start,
+    });
   }
   return found;
 }
@@ -181,29 +216,19 @@ function processesOfInterest(prefixes: readonly string[]): Map<number, ProcessVi
 /** This process and every parent up to pid 1: never our leftovers, whatever their environment. */
 function ancestorsOfSelf(): Set<number> {
   const chain = new Set<number>();
-  let pid = process.pid;
-  while (pid > 1 && !chain.has(pid)) {
+  for (let pid: number | undefined = process.pid; pid !== undefined && pid > 1 && !chain.has(pid); ) {
     chain.add(pid);
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch {
-      break;
-    }
+    pid = readProcess(pid)?.ppid;
   }
   return chain;
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves true once the process is gone. */
-async function stopByPid(pid: number, graceMs = 5000): Promise<boolean> {
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+/**
+ * SIGTERM, then SIGKILL after `graceMs`; resolves true once the process is gone. A pid whose start time
+ * is no longer `started` is another process (the pid was reused): never signalled, and ours is gone.
+ */
+async function stopByPid(pid: number, started: number, graceMs = 5000): Promise<boolean> {
+  const alive = () => readProcess(pid)?.start === started;
   const gone = async (ms: number) => {
     for (const end = Date.now() + ms; Date.now() < end; ) {
       if (!alive()) return true;
@@ -211,21 +236,24 @@ async function stopByPid(pid: number, graceMs = 5000): Promise<boolean> {
     }
     return !alive();
   };
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return !alive();
+  for (const [signal, wait] of [
+    ['SIGTERM', graceMs],
+    ['SIGKILL', 2000],
+  ] as const) {
+    if (!alive()) return true;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return !alive();
+    }
+    if (await gone(wait)) return true;
   }
-  if (await gone(graceMs)) return true;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    return !alive();
-  }
-  return gone(2000);
+  return false;
 }
 
 async function look(): Promise<MachineView> {
+  const { ours, strangers } = ourTempDirs();
+  const tempDirs = { tempDirs: ours, strangers };
   const text = async (file: string, args: string[]) => (await run(file, args)).stdout;
   const status = await text('auditctl', ['-s']);
   const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8')
@@ -238,7 +266,7 @@ async function look(): Promise<MachineView> {
     netns: await text('ip', ['netns', 'list']),
     links: await text('ip', ['-o', 'link', 'show']),
     routes: await text('ip', ['route', 'show']),
-    tempDirs: ourTempDirs(),
+    ...tempDirs,
     mountPoints,
     binfmt: existsSync(`${BINFMT}/register`) ? readdirSync(BINFMT) : [],
     processes: processesOfInterest(['/tmp/auditrelay-', '/var/tmp/auditrelay-']),
@@ -259,7 +287,7 @@ export async function removeLeftovers(say: (line: string) => void): Promise<numb
   ];
   for (const leftover of ordered) {
     if (leftover.stop !== undefined) {
-      if (await stopByPid(leftover.stop)) say(`  stopped ${leftover.what}`);
+      if (await stopByPid(leftover.stop, leftover.started ?? Number.NaN)) say(`  stopped ${leftover.what}`);
       else {
         failed += 1;
         say(`  could not stop ${leftover.what}`);

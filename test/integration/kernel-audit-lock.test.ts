@@ -87,7 +87,9 @@ describe('leftovers of a killed run', {
       ip netns add customer
       ip link add arh251 type veth peer name arc251
       ip route add unreachable 10.200.0.0/16
-      mkdir /tmp/$p-lab-x /tmp/kept /var/tmp/$p-scratch-y
+      mkdir /tmp/$p-lab-x /tmp/kept /var/tmp/$p-scratch-y /tmp/$p-user
+      chown nobody /tmp/$p-user
+      ln -s /etc /tmp/$p-link
       mkdir /var/tmp/$p-scratch-y/merged && mount -t tmpfs leftovers /var/tmp/$p-scratch-y/merged
       # binfmt_misc mounted here as on a host with systemd's automount; a handler by extension, harmless.
       mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
@@ -132,7 +134,12 @@ describe('leftovers of a killed run', {
       assert.match(result.stdout, /^netns: customer( \(id: \d+\))? $/m);
       assert.match(result.stdout, /^links: lo $/m);
       assert.match(result.stdout, /^routes: $/m);
-      assert.match(result.stdout, /^tmp: \/tmp\/kept \/var\/tmp\/auditrelay-scratch-y $/m);
+      // A name of ours another user made, and a link: any user may make them; left.
+      assert.match(
+        result.stdout,
+        /^tmp: \/tmp\/auditrelay-link \/tmp\/auditrelay-user \/tmp\/kept \/var\/tmp\/auditrelay-scratch-y $/m,
+      );
+      assert.match(result.stderr, /^ {2}\/tmp\/auditrelay-link \(not root's, or a link: left\)$/m);
       assert.match(result.stdout, /^rules: 0$/m);
       assert.match(result.stderr, /^ {2}stopped process \d+ of a run that is gone: sleep 300$/m);
       assert.match(result.stdout, /^gone: stopped$/m);

@@ -119,6 +119,19 @@ async function waitFor(done: () => boolean, ms = 3000): Promise<void> {
     if (Date.now() > until) throw new Error('timed out');
 }
 
+/**
+ * auditd's queue of room 10 and capacity 14 (q_depth and what audisp-remote holds), with the tap: 10 of
+ * the others' delivered (audisp-remote idle after a reply), then the collector connection lost.
+ */
+function queueOfTenThenDown() {
+  const t = setup({ capacity: 1_000_000, queueRoom: 10, queueCapacity: 14, tap: true });
+  t.others(10, 1);
+  t.advance(100);
+  t.recovery.tick(t.now());
+  t.recovery.down('the collector closed the connection');
+  return t;
+}
+
 describe('recovery', () => {
   it('writes nothing again after a collector outage the relay held: nothing was lost', async () => {
     const t = setup({ capacity: 2 });
@@ -191,11 +204,7 @@ describe('recovery', () => {
   });
 
   it("puts at risk what enters auditd's queue past its room, and re-sends only as the queue has room", async () => {
-    const t = setup({ capacity: 1_000_000, queueRoom: 10, queueCapacity: 14, tap: true });
-    t.others(10, 1);
-    t.advance(100);
-    t.recovery.tick(t.now()); // audisp-remote idle after a reply: the 10 are delivered
-    t.recovery.down('the collector closed the connection');
+    const t = queueOfTenThenDown();
     t.others(9, 100);
     t.recovery.tick(undefined);
     assert.equal(t.recovery.status.at_risk, 0, 'within the room');
@@ -220,11 +229,7 @@ describe('recovery', () => {
   it('puts at risk one of ours that the tap read past the room, though it was accepted before the queue got there', async () => {
     // Ours get their write position when the kernel accepts them; the tap reads them a moment later, after
     // records of others that entered meanwhile. The risk starts where the tap saw the queue pass its room.
-    const t = setup({ capacity: 1_000_000, queueRoom: 10, queueCapacity: 14, tap: true });
-    t.others(10, 1);
-    t.advance(100);
-    t.recovery.tick(t.now()); // the 10 are delivered
-    t.recovery.down('the collector closed the connection');
+    const t = queueOfTenThenDown();
     t.others(9, 100);
     t.recovery.accepted(record(1000), 1000); // written when 19 had entered
     t.others(2, 200); // 20 is the tenth held; 21 enters past the room
@@ -240,11 +245,7 @@ describe('recovery', () => {
   });
 
   it('keeps putting at risk what enters while auditd works off a full queue after the outage', async () => {
-    const t = setup({ capacity: 1_000_000, queueRoom: 10, queueCapacity: 14, tap: true });
-    t.others(10, 1);
-    t.advance(100);
-    t.recovery.tick(t.now()); // the 10 are delivered
-    t.recovery.down('the collector closed the connection');
+    const t = queueOfTenThenDown();
     t.others(10, 100); // the queue is at its room
     t.recovery.up();
     t.others(3, 200); // still past the room: 21–23 at risk

@@ -12,6 +12,7 @@ const CLEAN: MachineView = {
   links: '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN\n',
   routes: 'default via 172.17.0.1 dev eth0\n',
   tempDirs: [],
+  strangers: [],
   mountPoints: ['/', '/proc', '/tmp'],
   binfmt: ['register', 'status', 'python3.11'],
   processes: new Map(),
@@ -58,7 +59,9 @@ describe('leftovers of a killed run', () => {
       ...CLEAN,
       tempDirs: ['/tmp/auditrelay-lab-a', '/var/tmp/auditrelay-scratch-b', '/tmp/auditrelay-kdc-c'],
       mountPoints: [...CLEAN.mountPoints, '/var/tmp/auditrelay-scratch-b/merged', '/tmp/auditrelay-lab-ab'],
-      processes: new Map([[4242, { cmdline: 'vim /tmp/auditrelay-kdc-c/kdc.conf', uid: 0, marked: false }]]),
+      processes: new Map([
+        [4242, { cmdline: 'vim /tmp/auditrelay-kdc-c/kdc.conf', uid: 0, marked: false, start: 7 }],
+      ]),
     });
     assert.deepEqual(
       found.map((leftover) => [leftover.dir, leftover.remove, leftover.stop, leftover.what]),
@@ -86,9 +89,9 @@ describe('leftovers of a killed run', () => {
       ...CLEAN,
       tempDirs: ['/tmp/auditrelay-kdc-c'],
       processes: new Map([
-        [321, { cmdline: 'auditd -n', uid: 0, marked: true }],
-        [4242, { cmdline: 'krb5kdc -n /tmp/auditrelay-kdc-c/kdc.conf', uid: 0, marked: true }],
-        [5000, { cmdline: 'sleep 1000', uid: 1000, marked: true }],
+        [321, { cmdline: 'auditd -n', uid: 0, marked: true, start: 7 }],
+        [4242, { cmdline: 'krb5kdc -n /tmp/auditrelay-kdc-c/kdc.conf', uid: 0, marked: true, start: 7 }],
+        [5000, { cmdline: 'sleep 1000', uid: 1000, marked: true, start: 7 }],
       ]),
       auditdPid: 321,
     });
@@ -112,5 +115,12 @@ describe('leftovers of a killed run', () => {
     assert.equal(found.length, 1);
     assert.equal(found[0]?.remove, undefined);
     assert.match(found[0]?.what ?? '', /auditd \(pid 321\) owns kernel audit \(not stopped\)/);
+  });
+  it('names, never removes, a name of ours another user made or a link', () => {
+    const found = findLeftovers({ ...CLEAN, strangers: ['/tmp/auditrelay-lab-x'] });
+    assert.deepEqual(
+      found.map((leftover) => [leftover.dir, leftover.remove, leftover.what]),
+      [[undefined, undefined, "/tmp/auditrelay-lab-x (not root's, or a link: left)"]],
+    );
   });
 });
